@@ -148,7 +148,7 @@ export class Graph {
     this.nodes.push(node);
   }
 
-  /** Remove a node whose outputs are unused. With `force`, outputs may be used by nothing but this check is skipped. */
+  /** Remove a node whose outputs are unused (all or nothing: throws if any output is still used). */
   removeNode(node: Node): void {
     for (const out of node.outputs) {
       if (out.uses.length > 0 || this.outputs.includes(out)) {
@@ -328,7 +328,9 @@ export class Graph {
       m.docString = n.docString;
       m.extra = n.extra;
       for (const [k, a] of n.attributes) m.setAttr(k, a);
-      n.inputs.forEach((v, i) => m.setInput(i, v ? copy(v) : null));
+      n.inputs.forEach((v, i) => {
+        m.setInput(i, v ? copy(v) : null);
+      });
       for (const o of n.outputs) m.addOutput(copy(o));
       for (const v of n.implicitInputs) m.addImplicitInput(copy(v));
       g.nodes.push(m);

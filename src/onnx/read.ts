@@ -10,8 +10,8 @@ import { Node } from '../ir/node.js';
 import { type Dim, Value, type ValueType } from '../ir/value.js';
 import { PareError } from '../util/errors.js';
 import {
-  type AttributeProto,
   AttributeProto_AttributeType as AT,
+  type AttributeProto,
   AttributeProtoSchema,
   type GraphProto,
   GraphProtoSchema,

@@ -12,8 +12,8 @@ import type { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { PareError } from '../util/errors.js';
 import {
-  type AttributeProto,
   AttributeProto_AttributeType as AT,
+  type AttributeProto,
   AttributeProtoSchema,
   GraphProtoSchema,
   ModelProtoSchema,
