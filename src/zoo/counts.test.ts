@@ -138,6 +138,10 @@ describe('zoo MAC counts', () => {
     expect(countMacs(zooGraph('resnet18'), [3, 224, 224])).toBe(1_814_073_344);
   });
 
+  it('ResNet-50 at 1×3×224×224 has 4,089,184,256 MACs (torchvision: 4.09 GFLOPS)', () => {
+    expect(countMacs(zooGraph('resnet50'), [3, 224, 224])).toBe(4_089_184_256);
+  });
+
   it('MobileNetV2 at 1×3×224×224 has 300,774,272 MACs', () => {
     expect(countMacs(zooGraph('mobilenetv2'), [3, 224, 224])).toBe(300_774_272);
   });
