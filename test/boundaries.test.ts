@@ -19,7 +19,20 @@ const allowed: Record<string, readonly string[]> = {
   zoo: ['ir'],
   train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data'],
   recover: ['ir', 'ops', 'onnx', 'analysis', 'runtime', 'train', 'surgery', 'data'],
-  methods: ['ir', 'ops', 'onnx', 'analysis', 'criteria', 'allocate', 'surgery', 'autodiff', 'runtime', 'train', 'recover', 'data'],
+  methods: [
+    'ir',
+    'ops',
+    'onnx',
+    'analysis',
+    'criteria',
+    'allocate',
+    'surgery',
+    'autodiff',
+    'runtime',
+    'train',
+    'recover',
+    'data',
+  ],
   report: [],
 };
 
@@ -50,7 +63,8 @@ describe('module boundaries', () => {
         if (target === mod || target === 'util') continue;
         if (!ok.includes(target)) violations.push(`${rel} imports ${target}`);
       }
-      if (mod !== 'runtime' && /from 'onnxruntime-node'/.test(text)) violations.push(`${rel} imports onnxruntime-node`);
+      if (mod !== 'runtime' && /from 'onnxruntime-node'/.test(text))
+        violations.push(`${rel} imports onnxruntime-node`);
       if (/\bprocess\.(exit|stdout|stderr)|console\./.test(text)) violations.push(`${rel} prints or exits`);
     }
     expect(violations).toEqual([]);
