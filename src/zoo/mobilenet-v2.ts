@@ -54,7 +54,7 @@ export function buildMobileNetV2(options: ResolvedZooOptions): Model {
     kernel: 1,
   });
   // torchvision's classifier is Sequential(Dropout, Linear): the Linear is `classifier.1`.
-  return z.classifier(x, { classifierName: 'classifier.1' });
+  return z.finishWithClassifier(x, { classifierName: 'classifier.1' });
 }
 
 function invertedResidual(
@@ -66,7 +66,7 @@ function invertedResidual(
   stride: number,
   expand: number,
 ): Value {
-  // Python's round() on inp * t; the product is an integer for every setting here.
+  // torchvision: int(round(inp * t)); the product is an integer here, so rounding modes agree.
   const hidden = Math.round(cin * expand);
   let y = x;
   let k = 0;

@@ -31,5 +31,5 @@ export function buildCifarResNet(depth: number, options: ResolvedZooOptions): Mo
       x = basicBlock(z, x, `layer${s + 1}.${i}`, planes, i === 0 && s > 0 ? 2 : 1);
     }
   });
-  return z.classifier(x);
+  return z.finishWithClassifier(x);
 }

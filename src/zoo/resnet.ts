@@ -41,5 +41,5 @@ export function buildResNet(depth: ResNetDepth, options: ResolvedZooOptions): Mo
       x = makeBlock(z, x, `layer${s + 1}.${i}`, planes, i === 0 && s > 0 ? 2 : 1);
     }
   });
-  return z.classifier(x);
+  return z.finishWithClassifier(x);
 }

@@ -43,5 +43,5 @@ export function buildVgg(depth: VggDepth, options: ResolvedZooOptions): Model {
     }
   }
   const [h, w] = z.spatial(x);
-  return z.classifier(x, { pool: h > 1 || w > 1, classifierName: 'classifier' });
+  return z.finishWithClassifier(x, { pool: h > 1 || w > 1, classifierName: 'classifier' });
 }

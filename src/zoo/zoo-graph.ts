@@ -53,7 +53,7 @@ export class ZooGraph {
   }
 
   /** Global average pool, Flatten, Gemm named `fc` (or `classifierName`) whose output is 'logits'. */
-  classifier(x: Value, options: { pool?: boolean; classifierName?: string } = {}): Model {
+  finishWithClassifier(x: Value, options: { pool?: boolean; classifierName?: string } = {}): Model {
     const pooled = options.pool === false ? x : this.b.globalAvgPool(x, 'avgpool');
     const flat = this.b.flatten(pooled, 'flatten');
     return this.finish(this.b.gemm(flat, this.options.classes, { name: options.classifierName ?? 'fc' }));
