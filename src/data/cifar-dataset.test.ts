@@ -122,7 +122,10 @@ describe('loadCifarDataset', () => {
   });
 
   it('rejects labels outside the class range', async () => {
-    const dir = folder('bad-label', { ...cifar10, 'test_batch.bin': concat([record([3], 0), record([12], 0)]) });
+    const dir = folder('bad-label', {
+      ...cifar10,
+      'test_batch.bin': concat([record([3], 0), record([12], 0)]),
+    });
     expect((await failure(loadCifarDataset(dir, 'cifar10', 'test'))).message).toBe(
       `'${join(dir, 'test_batch.bin')}': record 1 has label 12, expected 0..9; check that this is cifar10 data`,
     );

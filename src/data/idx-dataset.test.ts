@@ -38,7 +38,11 @@ const mnist = {
 };
 const gzipped = Object.fromEntries(Object.entries(mnist).map(([n, b]) => [`${n}.gz`, gzipSync(b)]));
 
-function readAll(ds: { size: number; sampleShape: readonly number[]; read: (i: number, o: Float32Array, k: number) => void }) {
+function readAll(ds: {
+  size: number;
+  sampleShape: readonly number[];
+  read: (i: number, o: Float32Array, k: number) => void;
+}) {
   const stride = ds.sampleShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(ds.size * stride);
   for (let i = 0; i < ds.size; i++) ds.read(i, out, i * stride);
@@ -111,7 +115,10 @@ describe('loadIdxDataset', () => {
   });
 
   it('rejects image and label files of different lengths', async () => {
-    const dir = folder('mismatch', { ...mnist, 'train-labels-idx1-ubyte': encodeIdx([2], Uint8Array.from([0, 1])) });
+    const dir = folder('mismatch', {
+      ...mnist,
+      'train-labels-idx1-ubyte': encodeIdx([2], Uint8Array.from([0, 1])),
+    });
     expect((await failure(loadIdxDataset(dir, 'train'))).message).toBe(
       `'${join(dir, 'train-labels-idx1-ubyte')}' has 2 labels but '${join(dir, 'train-images-idx3-ubyte')}' ` +
         'has 3 images; the two files come from different sets',
@@ -120,7 +127,10 @@ describe('loadIdxDataset', () => {
 
   it('reports damaged gzip data with the file name', async () => {
     const gz = gzipped['train-images-idx3-ubyte.gz']!;
-    const dir = folder('bad-gz', { ...gzipped, 'train-images-idx3-ubyte.gz': gz.subarray(0, gz.length - 12) });
+    const dir = folder('bad-gz', {
+      ...gzipped,
+      'train-images-idx3-ubyte.gz': gz.subarray(0, gz.length - 12),
+    });
     const error = await failure(loadIdxDataset(dir, 'train'));
     expect(error.message).toBe(
       `'${join(dir, 'train-images-idx3-ubyte.gz')}': gzip data is damaged or truncated (unexpected end of file); ` +
@@ -177,7 +187,10 @@ describe('Fashion-MNIST from the Debian package dataset-fashion-mnist', () => {
   // The package installs train-images-idx3-ubyte.gz, train-labels-idx1-ubyte.gz,
   // t10k-images-idx3-ubyte.gz and t10k-labels-idx1-ubyte.gz.
   it.skipIf(!existsSync(FASHION))('loads 60000 + 10000 28×28 images in 10 classes', async () => {
-    const [train, test] = await Promise.all([loadIdxDataset(FASHION, 'train'), loadIdxDataset(FASHION, 'test')]);
+    const [train, test] = await Promise.all([
+      loadIdxDataset(FASHION, 'train'),
+      loadIdxDataset(FASHION, 'test'),
+    ]);
     expect([train.size, test.size]).toEqual([60000, 10000]);
     expect(train.sampleShape).toEqual([1, 28, 28]);
     expect(test.sampleShape).toEqual([1, 28, 28]);
