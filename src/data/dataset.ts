@@ -61,7 +61,7 @@ export function subsetDataset(base: Dataset, indices: Int32Array, name = `${base
   };
 }
 
-/** Throws when labels fall outside `[0, numClasses)`; `what` names the file or folder. */
+/** Throws when labels fall outside `[0, numClasses)`; `what` names the data set. */
 export function checkLabels(labels: Int32Array, numClasses: number, what: string): void {
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
@@ -69,7 +69,6 @@ export function checkLabels(labels: Int32Array, numClasses: number, what: string
       throw new PareError(
         'PARE_DATA',
         `${what}: sample ${i} has label ${l}, expected 0..${numClasses - 1}; check that the labels match the images`,
-        { file: what },
       );
     }
   }
