@@ -108,6 +108,9 @@ describe('openDataset', () => {
     expect(await detectDataFormat(cifar)).toBe('cifar10');
     expect((await openDataset(cifar, { split: 'test' })).name).toBe(`cifar10:${cifar} (test)`);
     expect((await openDataset(images, { split: 'train' })).classNames).toEqual(['dog']);
+    // Options reach the format that uses them.
+    const resized = await openDataset(`folder:${images}`, { split: 'train', imageSize: [2, 3], channels: 3 });
+    expect(resized.sampleShape).toEqual([3, 2, 3]);
   });
 
   it('says so when it cannot tell the format', async () => {

@@ -1,7 +1,6 @@
 // Data specs: `FORMAT:PATH[:SPLIT]` strings as given to `--data`, the table of formats, and the one
 // entry point that opens any of them.
 
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PareError } from '../util/errors.js';
 import { loadCifarDataset } from './cifar-dataset.js';
@@ -9,7 +8,7 @@ import type { Dataset, Split } from './dataset.js';
 import { loadIdxDataset } from './idx-dataset.js';
 import { loadImageFolderDataset } from './image-folder-dataset.js';
 import { loadNpyDataset } from './npy-dataset.js';
-import { listFolder, listNames } from './read-data-file.js';
+import { isFolder, listFolder, listNames } from './read-data-file.js';
 
 export interface OpenDatasetOptions {
   /** The split to read unless the spec names one: `train` for training, `test` for evaluation. */
@@ -120,15 +119,8 @@ export async function detectDataFormat(path: string): Promise<DataFormatName> {
     if (format.detect(names)) return name as DataFormatName;
   }
   // Anything with sub-folders is taken as an image folder (classes directly, or train/ and test/).
-  const isDir = await Promise.all(
-    names.map((n) =>
-      stat(join(path, n)).then(
-        (s) => s.isDirectory(),
-        () => false,
-      ),
-    ),
-  );
-  if (isDir.some(Boolean)) return 'folder';
+  const folders = await Promise.all(names.map((n) => isFolder(join(path, n))));
+  if (folders.some(Boolean)) return 'folder';
   throw new PareError(
     'PARE_DATA',
     `cannot tell the data format of '${path}' (found ${listNames(names)}); prefix it with one of ${FORMAT_LIST}, e.g. ${EXAMPLE}`,

@@ -106,7 +106,7 @@ describe('loadImageFolderDataset', () => {
       `image folder '${dir}': '${join(dir, 'a/small.png')}' is 1×2 but '${join(dir, 'a/big.png')}' is 2×4; ` +
         'resize them all with --resize HxW',
     );
-    const ds = await loadImageFolderDataset(dir, 'train', { size: [1, 2] });
+    const ds = await loadImageFolderDataset(dir, 'train', { imageSize: [1, 2] });
     // Half-pixel centres: output x=0 samples source x=0.5 → 20; x=1 samples 2.5 → 100.
     expect(bytesOf(ds, 0)).toEqual([20, 100]);
     expect(bytesOf(ds, 1)).toEqual([10, 20]);

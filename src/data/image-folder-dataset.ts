@@ -1,7 +1,7 @@
 // A folder of PNG images with one sub-folder per class (torchvision's ImageFolder layout), optionally
 // split into `train/` and `test/` (or `val/`). Images are decoded once at load and kept as bytes.
 
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { PareError } from '../util/errors.js';
 import { ArrayDataset } from './array-dataset.js';
@@ -9,21 +9,17 @@ import type { SampleShape, Split } from './dataset.js';
 import { formatShape, sampleSize } from './dataset.js';
 import type { RasterImage } from './png-codec.js';
 import { decodePng } from './png-codec.js';
-import { listFolder } from './read-data-file.js';
+import { isFolder, listFolder } from './read-data-file.js';
 import { resizeBilinear } from './resize.js';
 
 export interface ImageFolderOptions {
   /** Resize every image to `[height, width]` at load; needed when the images differ in size. */
-  readonly size?: readonly [height: number, width: number];
+  readonly imageSize?: readonly [height: number, width: number];
   /** Force gray (1) or colour (3); by default colour when any image has colour. Alpha is dropped. */
   readonly channels?: 1 | 3;
 }
 
 const SPLIT_FOLDERS: Readonly<Record<Split, readonly string[]>> = { train: ['train'], test: ['test', 'val'] };
-
-async function isFolder(path: string): Promise<boolean> {
-  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
-}
 
 async function subfolders(dir: string): Promise<string[]> {
   const names = (await listFolder(dir)).filter((n) => !n.startsWith('.'));
@@ -108,14 +104,14 @@ export async function loadImageFolderDataset(
   for (const file of files) images.push(decodePng(await readFile(file), file));
   const channels = options.channels ?? (images.some((im) => im.channels >= 3) ? 3 : 1);
   const first = images[0]!;
-  const [height, width] = options.size ?? [first.height, first.width];
+  const [height, width] = options.imageSize ?? [first.height, first.width];
   const shape: SampleShape = [channels, height, width];
   const pixels = new Uint8Array(images.length * sampleSize(shape));
   images.forEach((image, i) => {
     const planes = toPlanes(image, channels);
     if (image.height === height && image.width === width) {
       pixels.set(planes, i * planes.length);
-    } else if (options.size !== undefined) {
+    } else if (options.imageSize !== undefined) {
       const out = pixels.subarray(i * sampleSize(shape), (i + 1) * sampleSize(shape));
       resizeBilinear(planes, out, 1, [channels, image.height, image.width], [height, width]);
     } else {

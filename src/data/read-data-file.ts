@@ -65,6 +65,11 @@ export async function listFolder(dir: string): Promise<string[]> {
   }
 }
 
+/** True when `path` is an existing folder; false for files and for nothing at all. */
+export async function isFolder(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
+
 /** Lists names for messages: `'a', 'b', 'c'` or `(empty)`, shortened after `max`. */
 export function listNames(names: readonly string[], max = 8): string {
   if (names.length === 0) return '(empty)';
