@@ -50,6 +50,7 @@ export function isJpeg(bytes: Uint8Array): boolean {
   return bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
 }
 
+/** Decode a PNG file's bytes; `file` names it in errors. Chunk CRCs are checked. */
 export function decodePng(bytes: Uint8Array, file: string): RasterImage {
   if (isJpeg(bytes)) throw fail(file, 'JPEG is not supported yet, convert to PNG');
   if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) throw fail(file, 'not a PNG file');
@@ -63,8 +64,9 @@ export function decodePng(bytes: Uint8Array, file: string): RasterImage {
     const length = view.getUint32(pos, false);
     const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
     const end = pos + 8 + length;
-    if (end + 4 > bytes.length)
+    if (end + 4 > bytes.length) {
       throw fail(file, `truncated PNG: chunk '${type}' runs past the end of the file`);
+    }
     if (crc32(bytes.subarray(pos + 4, end)) !== view.getUint32(end, false)) {
       throw fail(file, `damaged PNG: chunk '${type}' fails its CRC check`);
     }
@@ -89,8 +91,9 @@ export function decodePng(bytes: Uint8Array, file: string): RasterImage {
         'save it as 8-bit gray, RGB or RGBA',
     );
   }
-  if (color === 3 && palette === undefined)
+  if (color === 3 && palette === undefined) {
     throw fail(file, 'damaged PNG: palette image without a PLTE chunk');
+  }
   let raw: Uint8Array;
   try {
     raw = inflateSync(Buffer.concat(idat));
@@ -99,8 +102,9 @@ export function decodePng(bytes: Uint8Array, file: string): RasterImage {
   }
   const bpp = (samples * depth) / 8;
   const stride = width * bpp;
-  if (raw.length < height * (stride + 1))
+  if (raw.length < height * (stride + 1)) {
     throw fail(file, 'truncated PNG: image data is shorter than its size');
+  }
   const pixels = unfilter(raw, width, height, bpp, file);
   return expand(pixels, width, height, samples, depth, palette);
 }
