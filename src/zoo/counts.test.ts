@@ -1,10 +1,12 @@
 // Parameter and MAC counts of zoo models against published numbers and hand derivations.
 // MACs are counted here independently of the builder: shapes are propagated from the graph's own
 // attributes and weights, and only Conv and Gemm count (the convention behind the published numbers).
+// The same numbers must come out of ops' computeCosts, which `pare inspect` reports.
 
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../ir/graph.js';
 import type { Value } from '../ir/value.js';
+import { computeCosts } from '../ops/costs.js';
 import { buildZooModel } from './registry.js';
 
 // Default-option models are built once and shared by the parameter and MAC tests.
@@ -152,5 +154,39 @@ describe('zoo MAC counts', () => {
     expect(countParams(m.graph)).toBe(base.params);
     // Every conv works on 4× the pixels; the Linear does not change.
     expect(countMacs(m.graph, [3, 64, 64])).toBe(4 * (base.macs - 6_400) + 6_400);
+  });
+});
+
+describe('computeCosts (ops) on zoo models', () => {
+  it.each([
+    ['resnet18', 11_689_512, 1_814_073_344],
+    ['mobilenetv2', 3_504_872, 300_774_272],
+    ['resnet50', 25_557_032, 4_089_184_256],
+  ])('%s: %i params, %i MACs per sample', (name, params, macs) => {
+    const costs = computeCosts(zooGraph(name));
+    expect(costs.diagnostics).toEqual([]);
+    expect([costs.params, costs.macs]).toEqual([params, macs]);
+  });
+
+  it.each([20, 56])('CIFAR ResNet-%i (3×32×32, 10 classes) gives the hand-derived counts', (depth) => {
+    const { params, macs } = cifarResNetByHand(depth, 10);
+    const costs = computeCosts(
+      buildZooModel(`resnet${depth}`, { inputShape: [3, 32, 32], classes: 10 }).graph,
+    );
+    expect([costs.params, costs.macs]).toEqual([params, macs]);
+  });
+
+  it('agrees with the count here on every other zoo model', () => {
+    for (const [name, shape] of [
+      ['lenet5', [1, 28, 28]],
+      ['vgg11', [1, 28, 28]],
+      ['vgg16', [3, 32, 32]],
+      ['resnet110', [3, 32, 32]],
+    ] as const) {
+      const g = buildZooModel(name, { inputShape: shape }).graph;
+      const expected = [countParams(g), countMacs(g, shape)];
+      const costs = computeCosts(g);
+      expect([costs.params, costs.macs], name).toEqual(expected);
+    }
   });
 });
