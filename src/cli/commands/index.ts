@@ -2,7 +2,12 @@
 
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { inspectCommand } from './inspect.js';
+import { zooCommand } from './zoo.js';
 
 export type CommandFactory = (io: CliIO) => Command;
 
-export const commands = {} satisfies Record<string, CommandFactory>;
+export const commands = {
+  inspect: inspectCommand,
+  zoo: zooCommand,
+} satisfies Record<string, CommandFactory>;
