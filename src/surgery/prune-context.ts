@@ -1,0 +1,93 @@
+// The PruneContext handlers rewrite nodes through: kept positions per value, and copy-on-write
+// constant replacement (a shared initializer is never changed in place; dead producers go away).
+
+import { resolveConstant, resolveInts } from '../analysis/constants.js';
+import type { PruneContext } from '../analysis/handler.js';
+import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
+import type { Tensor } from '../ir/tensor.js';
+import type { Dim, Value } from '../ir/value.js';
+import { describeNode, PareError } from '../util/errors.js';
+import { sliceAxis } from './tensor-axis.js';
+
+export interface ValueKeep {
+  readonly axis: number;
+  readonly size: number;
+  /** Kept positions (ascending); undefined when every position stays. */
+  readonly keep: Int32Array | undefined;
+}
+
+export class Pruner implements PruneContext {
+  private readonly replaced = new Set<Value>();
+
+  constructor(
+    readonly graph: Graph,
+    private readonly values: ReadonlyMap<string, ValueKeep>,
+  ) {}
+
+  keep(v: Value | null | undefined): Int32Array | undefined {
+    return v ? this.values.get(v.name)?.keep : undefined;
+  }
+
+  slotOf(v: Value | null | undefined): { axis: number; size: number } | undefined {
+    return v ? this.values.get(v.name) : undefined;
+  }
+
+  shape(v: Value | null | undefined): readonly Dim[] | undefined {
+    if (!v) return undefined;
+    return v.type?.shape ?? resolveConstant(v)?.dims;
+  }
+
+  constant(v: Value | null | undefined): Tensor | undefined {
+    return resolveConstant(v);
+  }
+
+  ints(v: Value | null | undefined): number[] | undefined {
+    return resolveInts(v);
+  }
+
+  setConstant(node: Node, input: number, tensor: Tensor): void {
+    const g = this.graph;
+    const old = node.input(input);
+    if (old?.const && old.uses.length === 1 && !g.outputs.includes(old) && !g.inputs.includes(old)) {
+      g.setConst(old, tensor);
+      return;
+    }
+    const base = old?.name || `${node.name || node.opType}_input${input}`;
+    node.setInput(input, g.addInitializer(g.uniqueName(base), tensor));
+    if (old) this.replaced.add(old);
+  }
+
+  slice(node: Node, input: number, axis: number, keep: Int32Array | undefined): void {
+    if (!keep) return;
+    const v = node.input(input);
+    const t = resolveConstant(v);
+    const what = `${describeNode(node)} input ${input} ('${v?.name ?? ''}')`;
+    if (!t) throw new PareError('PARE_SURGERY', `${what} is not a constant`, { node });
+    this.setConstant(node, input, sliceAxis(t, axis, keep, what));
+  }
+
+  fail(node: Node, message: string): never {
+    throw new PareError('PARE_SURGERY', `${describeNode(node)}: ${message}`, { node });
+  }
+
+  /** Remove constants and producers (Identity, Constant, Shape chains) that rewriting left unused. */
+  removeDead(): void {
+    const g = this.graph;
+    const queue = [...this.replaced];
+    while (queue.length > 0) {
+      const v = queue.pop()!;
+      if (v.uses.length > 0 || g.outputs.includes(v) || g.inputs.includes(v)) continue;
+      if (v.const && g.initializers.includes(v)) {
+        g.removeInitializer(v);
+        continue;
+      }
+      const p = v.producer;
+      if (!p || !g.nodes.includes(p)) continue;
+      if (p.outputs.some((o) => o.uses.length > 0 || g.outputs.includes(o))) continue;
+      const inputs = p.inputs.filter((x): x is Value => x !== null);
+      g.removeNode(p);
+      queue.push(...inputs);
+    }
+  }
+}
