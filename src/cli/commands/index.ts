@@ -2,6 +2,8 @@
 
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { analyzeCommand } from './analyze.js';
+import { applyCommand } from './apply.js';
 import { inspectCommand } from './inspect.js';
 import { zooCommand } from './zoo.js';
 
@@ -9,5 +11,7 @@ export type CommandFactory = (io: CliIO) => Command;
 
 export const commands = {
   inspect: inspectCommand,
+  analyze: analyzeCommand,
+  apply: applyCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;
