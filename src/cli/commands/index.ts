@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
+import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { zooCommand } from './zoo.js';
 
@@ -13,5 +14,6 @@ export const commands = {
   inspect: inspectCommand,
   analyze: analyzeCommand,
   apply: applyCommand,
+  eval: evalCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;
