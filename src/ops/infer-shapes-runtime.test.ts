@@ -7,6 +7,7 @@ import { createModel } from '../ir/model.js';
 import { computeCosts } from './costs.js';
 import { inferShapes } from './infer-shapes.js';
 import { inferShapesWithRuntime } from './infer-shapes-runtime.js';
+import { requireShape } from './require-shape.js';
 
 function modelWithUnknownOps() {
   const b = new GraphBuilder({ opset: 13 });
@@ -62,6 +63,28 @@ describe('inferShapesWithRuntime', () => {
     b.output(b.op('DepthToSpace', [x], { blocksize: 1 }, { name: 'd' }));
     await expect(inferShapesWithRuntime(createModel(b.build()))).rejects.toThrow(
       "graph input 'x' [N, 3, H, W]: dim 2 is dynamic",
+    );
+  });
+});
+
+describe('requireShape', () => {
+  it('names the consumer, the value and the op without a rule upstream', () => {
+    const { model, y } = modelWithUnknownOps();
+    inferShapes(model.graph);
+    const relu = y.producer!;
+    expect(() => requireShape(relu.input(0)!, { node: relu, input: 0 })).toThrow(
+      "Relu 'relu1' input 0 ('c2'): shape is unknown; DepthToSpace 'd2s' upstream has no shape rule",
+    );
+  });
+  it('points at a dynamic graph input', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 3, 'H', 'W']);
+    const c = b.conv(x, { out: 2, kernel: 3, name: 'c' });
+    b.output(c);
+    inferShapes(b.build());
+    expect(requireShape(c, undefined, { allowUnknownDims: true })).toEqual(['N', 2, null, null]);
+    expect(() => requireShape(c)).toThrow(
+      "value 'c': shape has unknown dims; graph input 'x' has dynamic dims",
     );
   });
 });
