@@ -79,3 +79,19 @@ describe('computeCosts', () => {
     expect(computeCosts(b.build()).params).toBe(4);
   });
 });
+
+describe('computeCosts with unknown shapes', () => {
+  it('warns per node, naming where shape knowledge stopped', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const x = b.input('x', ['N', 3, 8, 8]);
+    const d = b.op('SpaceToDepth', [x], { blocksize: 2 }, { name: 's2d', shape: ['N', 12, 4, 4] });
+    b.output(b.conv(d, { out: 4, kernel: 1, name: 'c' }));
+    const r = computeCosts(b.build());
+    const c = r.diagnostics.find((x) => x.node?.name === 'c' && x.text.includes('MACs'))!;
+    expect(c.text).toBe(
+      "Conv 'c': MACs not counted (shape unknown: SpaceToDepth 's2d' upstream has no shape rule)",
+    );
+    expect(r.diagnostics.some((x) => x.code === 'PARE_UNSUPPORTED_OP' && x.node?.name === 's2d')).toBe(true);
+    expect(r.params).toBe(4 * 12);
+  });
+});
