@@ -1,7 +1,7 @@
 // TensorProto ⇄ Tensor. Reads every encoding ONNX allows (raw_data, the typed lists, string_data,
 // external data) from the message's own bytes; writes raw_data. Fields pare does not model survive.
 
-import { create, fromBinary, isFieldSet, toBinary } from '@bufbuild/protobuf';
+import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { dtypeFromCode } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { PareError } from '../util/errors.js';
@@ -115,8 +115,8 @@ function tensorFromParts(tp: TensorProto, typed: Map<number, Uint8Array[]>, ctx:
       throw fail(`has ${tp.stringData.length} strings, but dims need ${size}`);
     return Tensor.fromStrings(dims, tp.stringData);
   }
-  // raw_data wins over typed lists when both are present, as in ONNX Runtime.
-  if (isFieldSet(tp, TensorProtoSchema.field.rawData) || typed.size === 0) {
+  // Non-empty raw_data wins over typed lists, as in ONNX Runtime; an empty one defers to them.
+  if (tp.rawData.byteLength > 0 || typed.size === 0) {
     const raw = tp.rawData;
     if (raw.byteLength === 0 && size > 0)
       throw fail(`has no data, but ${typeName} needs ${expected ?? size} bytes`);
