@@ -1,0 +1,34 @@
+// Finite-difference checks (through ONNX Runtime) of the elementwise, activation and reduction rules.
+
+import { describe } from 'vitest';
+import { finiteDifferenceTests } from './test-support/run-cases.js';
+
+describe('pointwise gradient rules', () => {
+  finiteDifferenceTests([
+    'Add',
+    'Sub',
+    'Mul',
+    'Div',
+    'Sum',
+    'Neg',
+    'Identity',
+    'Relu',
+    'LeakyRelu',
+    'PRelu',
+    'Clip',
+    'Sigmoid',
+    'HardSigmoid',
+    'HardSwish',
+    'Tanh',
+    'Exp',
+    'Log',
+    'Sqrt',
+    'Reciprocal',
+    'Where',
+    'Softmax',
+    'LogSoftmax',
+    'ReduceSum',
+    'ReduceMean',
+    'Dropout',
+  ]);
+});
