@@ -15,6 +15,8 @@ export type WeightInit =
   | 'zeros'
   | 'ones'
   | 'normal'
+  /** Uniform in [-bound, bound] (PyTorch's Linear bias uses 1/sqrt(fan_in) of its weight). */
+  | { readonly uniform: number }
   | Float32Array;
 
 export interface ConvSpec {
@@ -40,6 +42,8 @@ export class GraphBuilder {
   readonly rng: Rng;
   private readonly shapes = new Map<Value, Dim[]>();
   private counter = 0;
+  /** Scalar bound initializers shared by every Clip with the same bound. */
+  private readonly clipBounds = new Map<string, Value>();
 
   constructor(options: { name?: string; opset?: number; seed?: number } = {}) {
     this.graph = new Graph(options.name ?? 'model');
@@ -54,7 +58,10 @@ export class GraphBuilder {
     return v;
   }
 
+  /** Graph output; it gets the shape the builder knows as its declared type. */
   output(v: Value): Value {
+    const shape = this.shapes.get(v);
+    if (!v.type && shape) v.type = { elemType: 1, shape };
     this.graph.addOutput(v);
     return v;
   }
@@ -89,7 +96,9 @@ export class GraphBuilder {
       else if (init === 'kaiming-fan-out') this.rng.fillNormal(data, Math.sqrt(2 / fanOut));
       else if (init === 'kaiming-fan-in') this.rng.fillNormal(data, Math.sqrt(2 / fanIn));
       else if (init === 'normal') this.rng.fillNormal(data, 1);
-      else if (init === 'linear') {
+      else if (typeof init === 'object') {
+        for (let i = 0; i < size; i++) data[i] = this.rng.uniform(-init.uniform, init.uniform);
+      } else if (init === 'linear') {
         const bound = 1 / Math.sqrt(fanIn);
         for (let i = 0; i < size; i++) data[i] = this.rng.uniform(-bound, bound);
       }
@@ -168,6 +177,16 @@ export class GraphBuilder {
     return this.op('Relu', [x], {}, name === undefined ? {} : { name });
   }
 
+  /** Clip as of opset 11+: bounds are scalar initializer inputs (ReLU6 = clip(x, 0, 6)). */
+  clip(x: Value, min: number, max: number, name?: string): Value {
+    return this.op(
+      'Clip',
+      [x, this.clipBound('min', min), this.clipBound('max', max)],
+      {},
+      name === undefined ? {} : { name },
+    );
+  }
+
   add(a: Value, b: Value, name?: string): Value {
     return this.op('Add', [a, b], {}, name === undefined ? {} : { name });
   }
@@ -218,7 +237,9 @@ export class GraphBuilder {
     const cin = this.channels(x);
     const w = this.weight(`${name}.weight`, [out, cin], 'linear');
     const inputs: Value[] = [x, w];
-    if (options.bias ?? true) inputs.push(this.weight(`${name}.bias`, [out], 'linear'));
+    // PyTorch's nn.Linear: weight and bias both uniform in ±1/sqrt(in_features).
+    if (options.bias ?? true)
+      inputs.push(this.weight(`${name}.bias`, [out], { uniform: 1 / Math.sqrt(cin) }));
     return this.op(
       'Gemm',
       inputs,
@@ -229,6 +250,16 @@ export class GraphBuilder {
 
   build(): Graph {
     return this.graph;
+  }
+
+  private clipBound(which: 'min' | 'max', bound: number): Value {
+    const key = `${which}:${bound}`;
+    let v = this.clipBounds.get(key);
+    if (!v) {
+      v = this.weight(`clip.${which}_${String(bound).replace('.', '_')}`, [], Float32Array.of(bound));
+      this.clipBounds.set(key, v);
+    }
+    return v;
   }
 
   private pool(op: 'MaxPool' | 'AveragePool', x: Value, spec: PoolSpec): Value {

@@ -24,6 +24,8 @@ export interface SessionOptions {
 export interface HostTensor {
   readonly dims: readonly number[];
   readonly data: TypedArray;
+  /** ORT's element type name ('float32', 'int64', 'bool', ...) on results; optional on feeds. */
+  readonly type?: string;
 }
 
 export type Feeds = Readonly<Record<string, HostTensor>>;
@@ -70,7 +72,7 @@ export class Session {
     }
     const out: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(result)) {
-      out[name] = { dims: [...t.dims], data: t.data as TypedArray };
+      out[name] = { dims: [...t.dims], data: t.data as TypedArray, type: t.type };
     }
     return out;
   }

@@ -1,0 +1,38 @@
+// pare's command line: one commander program; each command lives in commands/<name>.ts.
+// The only place that touches process (argv, exit code, stdout).
+
+import { Command, CommanderError } from 'commander';
+import { type CommandFactory, commands } from './commands/index.js';
+import { reportError } from './errors.js';
+import { type CliIO, processIO } from './io.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(io: CliIO): Command {
+  const program = new Command('pare')
+    .description('Structured channel pruning for ONNX CNNs: analyse, prune, recover, train, evaluate.')
+    .version(VERSION)
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) });
+  for (const make of Object.values(commands) as CommandFactory[]) program.addCommand(make(io).exitOverride());
+  return program;
+}
+
+/** Run the CLI; returns the exit code (0 ok, 1 bad input, 2 bug in pare). */
+export async function run(argv: readonly string[], io: CliIO = processIO): Promise<number> {
+  const program = buildProgram(io);
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync([...argv]);
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    return reportError(err, io, debug);
+  }
+}
+
+export async function main(argv: readonly string[]): Promise<void> {
+  process.exitCode = await run(argv);
+}

@@ -1,0 +1,40 @@
+// Which initializers are learnable parameters, counted the way PyTorch counts module parameters:
+// float initializers in a trainable slot of their consumer (Conv W/B, BN scale/bias, Gemm B/C,
+// non-scalar Add/Mul constants, ...), each counted once even when shared through Identity nodes.
+// BN running mean/var and shape-computing integer constants are not parameters.
+
+import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
+import type { Value } from '../ir/value.js';
+import { throughIdentity } from './const-eval.js';
+import { opSpecOf } from './registry.js';
+import { isFloatElem } from './sym-tensor.js';
+
+export interface ParamUse {
+  /** The initializer holding the parameter. */
+  readonly value: Value;
+  /** The first node (in graph order) that consumes it in a trainable slot. */
+  readonly node: Node;
+  readonly input: number;
+  readonly size: number;
+}
+
+/** Parameters in graph order, each initializer once, attributed to its first trainable consumer. */
+export function findParams(graph: Graph): ParamUse[] {
+  const seen = new Set<Value>();
+  const out: ParamUse[] = [];
+  for (const node of graph.nodes) {
+    const spec = opSpecOf(node);
+    for (const i of spec?.paramInputs ?? []) {
+      const v = node.input(i);
+      if (!v) continue;
+      const root = throughIdentity(v);
+      const t = root.const;
+      if (!t || seen.has(root) || !isFloatElem(t.dataType)) continue;
+      if (t.size < (spec?.paramMinSize ?? 1)) continue;
+      seen.add(root);
+      out.push({ value: root, node, input: i, size: t.size });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,46 @@
+// Gemm: Y = alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A ([M, K]), B' = transB ? Bᵀ : B ([K, N]);
+// C broadcasts to [M, N]. MACs: M·K·N, M being the batch rows (1 per sample).
+
+import { broadcastShapes, formatShape } from '../dims.js';
+import type { OpSpec } from '../op-spec.js';
+
+export const gemmSpec: OpSpec = {
+  shape(node, ctx) {
+    const a = ctx.shape(0);
+    const b = ctx.shape(1);
+    if (a.length !== 2) return ctx.fail(`expected rank 2, got ${a.length}`, { input: 0 });
+    if (b.length !== 2) return ctx.fail(`expected rank 2, got ${b.length}`, { input: 1 });
+    const transA = node.attrInt('transA', 0) === 1;
+    const transB = node.attrInt('transB', 0) === 1;
+    const [m, ka] = transA ? [a[1]!, a[0]!] : [a[0]!, a[1]!];
+    const [kb, n] = transB ? [b[1]!, b[0]!] : [b[0]!, b[1]!];
+    if (typeof ka === 'number' && typeof kb === 'number' && ka !== kb) {
+      ctx.fail(
+        `expected K = ${ka} (from A ${formatShape(a)}${transA ? ', transA' : ''}), got ${kb} (B ${formatShape(b)}${transB ? ', transB' : ''})`,
+        {
+          input: 1,
+        },
+      );
+    }
+    if (ctx.has(2)) {
+      const c = ctx.shape(2);
+      const r = broadcastShapes([[m, n], c]);
+      if (
+        !('shape' in r) ||
+        r.shape.length !== 2 ||
+        r.shape.some((d, i) => typeof d === 'number' && d !== [m, n][i] && typeof [m, n][i] === 'number')
+      ) {
+        ctx.fail(`C ${formatShape(c)} does not broadcast to [${m}, ${n}]`, { input: 2 });
+      }
+    }
+    return [{ elemType: ctx.elemType(0), shape: [m, n] }];
+  },
+  macs(node, c) {
+    const out = c.output(0);
+    const a = c.input(0);
+    if (!out || !a) return undefined;
+    const k = node.attrInt('transA', 0) === 1 ? a[0]! : a[1]!;
+    return out[0]! * out[1]! * k;
+  },
+  paramInputs: [1, 2],
+};
