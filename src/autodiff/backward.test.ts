@@ -3,12 +3,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { Graph } from '../ir/graph.js';
+import type { Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
+import { Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { buildBackward } from './backward.js';
 import { gradRules } from './registry.js';
 import { f32, f64, numbers, runGraph } from './test-support/run-graph.js';
+
+const open = (m: Model) => Session.create(m, { threads: 1 });
 
 function graph(opset = 17): Graph {
   const g = new Graph('t');
@@ -34,14 +38,14 @@ function sumAll(g: Graph, v: Value, elemType = 11): Value {
   return node(g, 'ReduceSum', [v], 'loss', [], { keepdims: 0 }, elemType);
 }
 
-async function gradients(g: Graph, loss: Value, wrt: Value[], feeds: Parameters<typeof runGraph>[1]) {
+async function gradients(g: Graph, loss: Value, wrt: Value[], feeds: Parameters<typeof runGraph>[2]) {
   const { grads, unreached } = buildBackward(g, loss, wrt);
   const names = wrt.map((w) => {
     const out = g.addNode('Identity', [grads.get(w)!], [`d_${w.name}`]).output();
     g.addOutput(out);
     return out.name;
   });
-  const r = await runGraph(g, feeds);
+  const r = await runGraph(open, g, feeds);
   return { values: names.map((n) => numbers(r[n])), unreached };
 }
 

@@ -1,4 +1,4 @@
-// Test support (not library code: it runs ONNX Runtime). Finite-difference check of one op's
+// Test support (not library code). Finite-difference check of one op's
 // gradient rule: L = Σ_j <r_j, y_j> with fixed random cotangents r_j; the backward graph's <dL/dx_i, d>
 // must match (L(x + εd) − L(x − εd)) / 2ε for random directions d, input by input, all through ORT.
 
@@ -7,9 +7,9 @@ import { Graph } from '../../ir/graph.js';
 import { createModel } from '../../ir/model.js';
 import type { Tensor } from '../../ir/tensor.js';
 import type { Dim, Value } from '../../ir/value.js';
-import { type HostTensor, Session } from '../../runtime/session.js';
 import { Rng } from '../../util/rng.js';
 import { buildBackward } from '../backward.js';
+import type { HostTensor, Open } from './runner.js';
 
 export type Float = 'float32' | 'float64';
 
@@ -55,7 +55,7 @@ const typed = (dtype: Float, values: ArrayLike<number>) =>
   dtype === 'float64' ? Float64Array.from(values) : Float32Array.from(values);
 
 /** Run the check; throws with the case name, input and both values on a mismatch. */
-export async function checkGradient(c: OpCase): Promise<CheckResult[]> {
+export async function checkGradient(c: OpCase, open: Open): Promise<CheckResult[]> {
   const dtype = c.dtype ?? 'float64';
   const elemType = dtype === 'float64' ? 11 : 1;
   const rng = new Rng(c.seed ?? 7);
@@ -109,7 +109,7 @@ export async function checkGradient(c: OpCase): Promise<CheckResult[]> {
   // Probe the output shapes with ORT itself.
   const probe = build();
   for (const o of probe.node.outputs) probe.g.addOutput(o);
-  const ps = await Session.create(createModel(probe.g), { threads: 1 });
+  const ps = await open(createModel(probe.g));
   const probed = await ps.run(feedsAt(new Map()));
   await ps.release();
   const outShapes = probe.node.outputs.map((o) => probed[o.name]!.dims);
@@ -148,7 +148,7 @@ export async function checkGradient(c: OpCase): Promise<CheckResult[]> {
     return out.name;
   });
 
-  const s = await Session.create(createModel(g), { threads: 1 });
+  const s = await open(createModel(g));
   try {
     const run = async (over: Map<number, Float32Array | Float64Array>) =>
       s.run({ ...feedsAt(over), ...Object.fromEntries(cot) });

@@ -1,11 +1,11 @@
-// Test support: run a Graph once in ONNX Runtime and return its outputs.
+// Test support: run a Graph once through the given executor and return its outputs.
 
 import type { Graph } from '../../ir/graph.js';
 import { createModel } from '../../ir/model.js';
-import { type Feeds, type HostTensor, Session } from '../../runtime/session.js';
+import type { HostFeeds, HostTensor, Open } from './runner.js';
 
-export async function runGraph(g: Graph, feeds: Feeds): Promise<Record<string, HostTensor>> {
-  const s = await Session.create(createModel(g), { threads: 1 });
+export async function runGraph(open: Open, g: Graph, feeds: HostFeeds): Promise<Record<string, HostTensor>> {
+  const s = await open(createModel(g));
   try {
     return await s.run(feeds);
   } finally {
