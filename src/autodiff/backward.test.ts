@@ -88,6 +88,34 @@ describe('buildBackward', () => {
     expect(values[1]).toEqual([4]);
   });
 
+  it('sends the gradient through the kept positions of a training-mode Dropout, scaled by 1/(1 − ratio)', async () => {
+    const g = graph();
+    const x = g.addInput('x', [4, 5], 1);
+    const r = g.addInput('r', [4, 5], 1);
+    g.addInitializer('ratio', Tensor.scalar('float32', 0.25));
+    g.addInitializer('training', Tensor.from('bool', [], Uint8Array.of(1)));
+    const d = g.addNode('Dropout', [x, 'ratio', 'training'], ['y'], { name: 'drop' });
+    d.output().type = { elemType: 1, shape: [4, 5] };
+    const loss = sumAll(g, node(g, 'Mul', [d.output(), r], 'yr', [4, 5], {}, 1), 1);
+    const { grads } = buildBackward(g, loss, [x]);
+    g.addOutput(grads.get(x)!);
+    g.addOutput(d.outputs[1]!);
+    const rv = Array.from({ length: 20 }, (_, i) => i - 7);
+    const out = await runGraph(open, g, {
+      x: f32(
+        [4, 5],
+        rv.map((v) => v + 0.5),
+      ),
+      r: f32([4, 5], rv),
+    });
+    const mask = numbers(out[d.outputs[1]!.name]);
+    const dx = numbers(out[grads.get(x)!.name]);
+    expect(mask.some((m) => m === 0) && mask.some((m) => m === 1)).toBe(true);
+    dx.forEach((v, i) => {
+      expect(v).toBeCloseTo((mask[i]! * rv[i]!) / 0.75, 5);
+    });
+  });
+
   it('returns zeros for a parameter the loss does not depend on, and lists it', async () => {
     const g = graph();
     const x = g.addInput('x', [2], 11);
