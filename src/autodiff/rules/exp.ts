@@ -1,0 +1,8 @@
+// Exp: dx = dy·y.
+
+import type { GradRule } from '../grad-rule.js';
+
+export const expGrad: GradRule = {
+  differentiable: [0],
+  backward: ({ e, dy, y }) => [e.op('Mul', [dy(), y()])],
+};

@@ -1,0 +1,8 @@
+// Neg: dx = −dy.
+
+import type { GradRule } from '../grad-rule.js';
+
+export const negGrad: GradRule = {
+  differentiable: [0],
+  backward: ({ e, dy }) => [e.op('Neg', [dy()])],
+};
