@@ -8,6 +8,7 @@ import { checkPlan, type PlanCheckOptions, type PruningPlan } from '../analysis/
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import { validateGraph } from '../ir/validate.js';
+import { inferShapes } from '../ops/infer-shapes.js';
 import { hasErrors } from '../util/diagnostics.js';
 import { PareError } from '../util/errors.js';
 import { Pruner, type ValueKeep } from './prune-context.js';
@@ -29,6 +30,12 @@ export function applyPlan(graph: Graph, plan: PruningPlan, options: ApplyOptions
   }
   pruner.removeDead();
   updateTypes(g, values, analysis);
+  try {
+    inferShapes(g, { keepUnresolved: true });
+  } catch (cause) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    throw new PareError('PARE_INTERNAL', `surgery left inconsistent shapes: ${msg}`, { cause });
+  }
   const problems = validateGraph(g).filter((d) => d.severity === 'error');
   if (hasErrors(problems))
     throw new PareError('PARE_INTERNAL', `surgery left an invalid graph: ${problems[0]!.text}`);
