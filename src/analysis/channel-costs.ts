@@ -9,6 +9,7 @@ import { throughIdentity } from '../ops/const-eval.js';
 import type { CostReport } from '../ops/costs.js';
 import { findParams } from '../ops/params.js';
 import type { ChannelAnalysis, ChannelGroup, ChannelMember } from './channel-types.js';
+import { valueKeeps } from './value-keeps.js';
 
 export interface PlanCosts {
   readonly macs: number;
@@ -59,42 +60,47 @@ export function predictCosts(
   kept: ReadonlyMap<string, Int32Array>,
   costs: CostReport,
 ): PlanCosts {
-  const ratio = new Map<string, number>();
-  for (const group of analysis.groups) {
-    const keep = kept.get(group.id);
-    if (!keep) continue;
-    for (const cv of group.values) {
-      const removed = (group.size - keep.length) * cv.block;
-      ratio.set(cv.value, (ratio.get(cv.value) ?? 1) - removed / cv.size);
-    }
-  }
-  const r = (v: Value | undefined) => (v ? (ratio.get(v.name) ?? 1) : 1);
+  const keeps = valueKeeps(analysis, kept);
+  const ratio = (name: string | undefined) => {
+    const k = name === undefined ? undefined : keeps.get(name);
+    return k?.keep ? k.keep.length / k.size : 1;
+  };
   const reduced = new Map<Node, string>();
-  const axisRatio = new Map<Value, Map<number, number>>();
+  // node → input → axis → the value whose kept positions slice that axis
+  const slicing = new Map<Node, Map<number, Map<number, string>>>();
   for (const group of analysis.groups)
     for (const m of group.members)
       for (const node of memberNodes(graph, m)) {
         if (m.kind === 'in') reduced.set(node, m.value);
-        for (const w of m.weights) {
-          const root = weightRoot(node, w.input);
-          if (!root) continue;
-          const axes = axisRatio.get(root) ?? new Map<number, number>();
-          axes.set(w.axis, r(graph.value(m.value)));
-          axisRatio.set(root, axes);
-        }
+        const inputs = slicing.get(node) ?? new Map<number, Map<number, string>>();
+        for (const w of m.weights)
+          inputs.set(w.input, (inputs.get(w.input) ?? new Map()).set(w.axis, m.value));
+        slicing.set(node, inputs);
       }
   let macs = 0;
-  for (const c of costs.nodes) {
-    const into = reduced.get(c.node);
-    macs += c.macs * r(c.node.outputs[0]) * (into ? r(graph.value(into)) : 1);
-  }
+  for (const c of costs.nodes) macs += c.macs * ratio(c.node.outputs[0]?.name) * ratio(reduced.get(c.node));
   let params = 0;
   for (const p of findParams(graph)) {
-    let f = 1;
-    for (const x of axisRatio.get(p.value)?.values() ?? []) f *= x;
-    params += p.size * f;
+    // Users that slice a shared weight differently get their own copy; equal slices share one.
+    const copies = new Map<string, number>();
+    for (const { node, index } of rootUsers(p.value)) {
+      const axes = [...(slicing.get(node)?.get(index) ?? new Map<number, string>())].sort(
+        ([a], [b]) => a - b,
+      );
+      const key = axes.map(([axis, v]) => `${axis}:${keeps.get(v)?.keep?.join(',') ?? '*'}`).join('|');
+      copies.set(
+        key,
+        axes.reduce((f, [, v]) => f * ratio(v), 1),
+      );
+    }
+    for (const f of copies.values()) params += p.size * f;
   }
   return { macs: Math.round(macs), params: Math.round(params) };
+}
+
+/** Uses of a constant, looking through Identity nodes. */
+function rootUsers(v: Value): { node: Node; index: number }[] {
+  return v.uses.flatMap((u) => (u.node.opType === 'Identity' ? rootUsers(u.node.output(0)) : [u]));
 }
 
 function weightRoot(node: Node, input: number): Value | undefined {
