@@ -4,17 +4,28 @@
 
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
+import { type CostReport, computeCosts } from '../ops/costs.js';
+import { inferShapes } from '../ops/infer-shapes.js';
 import { describeNode } from '../util/errors.js';
 import { buildGroups } from './build-groups.js';
+import { assignChannelCosts } from './channel-costs.js';
 import type { ChannelAnalysis } from './channel-types.js';
 import { handlerFor } from './handlers/registry.js';
 import { SlotGraph } from './slot-graph.js';
 
+export interface AnalyzeOptions {
+  /** The cost report of this graph, when already computed. */
+  readonly costs?: CostReport;
+}
+
 /**
- * Channel groups of a graph whose values carry types (run shape inference first; a value whose
- * shape is needed and unknown blocks the channels that reach it).
+ * Channel groups of a graph. Values need types: when some node output has none, static shape
+ * inference runs first (it annotates the graph's values, nothing else). A value whose shape is
+ * needed and still unknown blocks the channels that reach it.
  */
-export function analyzeChannels(graph: Graph): ChannelAnalysis {
+export function analyzeChannels(graph: Graph, options: AnalyzeOptions = {}): ChannelAnalysis {
+  if (graph.nodes.some((n) => n.outputs.some((o) => o.name !== '' && !o.type?.shape)))
+    inferShapes(graph, { keepUnresolved: true });
   const sg = new SlotGraph(graph);
   for (const input of graph.feedInputs) {
     const c = input.type?.shape?.[1];
@@ -45,7 +56,9 @@ export function analyzeChannels(graph: Graph): ChannelAnalysis {
     if (s) sg.block(s, `feeds graph output '${out.name}'`);
   }
   sg.checkRequirements();
-  return { groups: buildGroups(sg), claimed: new Map(sg.claimed) };
+  const groups = buildGroups(sg);
+  assignChannelCosts(graph, groups, options.costs ?? computeCosts(graph));
+  return { groups, claimed: new Map(sg.claimed) };
 }
 
 function blockOutputs(sg: SlotGraph, node: Node, reason: string): void {

@@ -5,12 +5,14 @@ import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { handlerFor } from '../analysis/handlers/registry.js';
 import { checkPlan, type PlanCheckOptions, type PruningPlan } from '../analysis/plan.js';
+import { type ValueKeep, valueKeeps } from '../analysis/value-keeps.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import { validateGraph } from '../ir/validate.js';
+import { inferShapes } from '../ops/infer-shapes.js';
 import { hasErrors } from '../util/diagnostics.js';
 import { PareError } from '../util/errors.js';
-import { Pruner, type ValueKeep } from './prune-context.js';
+import { Pruner } from './prune-context.js';
 
 export interface ApplyOptions extends PlanCheckOptions {
   /** The analysis of `graph` when already computed (must be of this very graph). */
@@ -29,61 +31,16 @@ export function applyPlan(graph: Graph, plan: PruningPlan, options: ApplyOptions
   }
   pruner.removeDead();
   updateTypes(g, values, analysis);
+  try {
+    inferShapes(g, { keepUnresolved: true });
+  } catch (cause) {
+    const msg = cause instanceof Error ? cause.message : String(cause);
+    throw new PareError('PARE_INTERNAL', `surgery left inconsistent shapes: ${msg}`, { cause });
+  }
   const problems = validateGraph(g).filter((d) => d.severity === 'error');
   if (hasErrors(problems))
     throw new PareError('PARE_INTERNAL', `surgery left an invalid graph: ${problems[0]!.text}`);
   return g;
-}
-
-/** Kept positions of every tracked value (undefined keep where nothing is removed). */
-export function valueKeeps(
-  analysis: ChannelAnalysis,
-  kept: ReadonlyMap<string, Int32Array>,
-): Map<string, ValueKeep> {
-  const masks = new Map<string, { axis: number; size: number; mask: Uint8Array | undefined }>();
-  for (const group of analysis.groups) {
-    const keep = kept.get(group.id);
-    const drop = keep ? complement(keep, group.size) : [];
-    for (const cv of group.values) {
-      let m = masks.get(cv.value);
-      if (!m) {
-        m = { axis: cv.axis, size: cv.size, mask: undefined };
-        masks.set(cv.value, m);
-      }
-      if (drop.length === 0) continue;
-      m.mask ??= new Uint8Array(cv.size).fill(1);
-      for (const i of drop) clear(m.mask, cv.indexMap, i, cv.block);
-    }
-  }
-  const out = new Map<string, ValueKeep>();
-  for (const [name, m] of masks) {
-    const keep = m.mask ? indicesOf(m.mask) : undefined;
-    out.set(name, { axis: m.axis, size: m.size, keep });
-  }
-  return out;
-}
-
-function indicesOf(mask: Uint8Array): Int32Array {
-  const out: number[] = [];
-  mask.forEach((x, i) => {
-    if (x) out.push(i);
-  });
-  return Int32Array.from(out);
-}
-
-function clear(mask: Uint8Array, indexMap: Int32Array, channel: number, block: number): void {
-  for (let k = channel * block; k < (channel + 1) * block; k++) mask[indexMap[k]!] = 0;
-}
-
-/** Channels of a group not in `keep` (ascending). */
-export function complement(keep: Int32Array, size: number): number[] {
-  const drop: number[] = [];
-  let k = 0;
-  for (let i = 0; i < size; i++) {
-    if (k < keep.length && keep[k] === i) k++;
-    else drop.push(i);
-  }
-  return drop;
 }
 
 function touches(node: Node, values: ReadonlyMap<string, ValueKeep>): boolean {

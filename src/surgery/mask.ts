@@ -4,9 +4,10 @@
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { resolveConstant } from '../analysis/constants.js';
 import { checkPlan, type PruningPlan } from '../analysis/plan.js';
+import { complement } from '../analysis/value-keeps.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
-import { type ApplyOptions, complement } from './apply-plan.js';
+import type { ApplyOptions } from './apply-plan.js';
 import { Pruner } from './prune-context.js';
 import { zeroAxis } from './tensor-axis.js';
 

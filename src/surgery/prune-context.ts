@@ -3,22 +3,19 @@
 
 import { resolveConstant, resolveInts } from '../analysis/constants.js';
 import type { PruneContext } from '../analysis/handler.js';
+import type { ValueKeep } from '../analysis/value-keeps.js';
+import { attr } from '../ir/attribute.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Dim, Value } from '../ir/value.js';
+import { throughIdentity } from '../ops/const-eval.js';
 import { describeNode, PareError } from '../util/errors.js';
 import { sliceAxis } from './tensor-axis.js';
 
-export interface ValueKeep {
-  readonly axis: number;
-  readonly size: number;
-  /** Kept positions (ascending); undefined when every position stays. */
-  readonly keep: Int32Array | undefined;
-}
-
 export class Pruner implements PruneContext {
   private readonly replaced = new Set<Value>();
+  private readonly copies = new Map<Value, Value[]>();
 
   constructor(
     readonly graph: Graph,
@@ -49,13 +46,58 @@ export class Pruner implements PruneContext {
   setConstant(node: Node, input: number, tensor: Tensor): void {
     const g = this.graph;
     const old = node.input(input);
-    if (old?.const && old.uses.length === 1 && !g.outputs.includes(old) && !g.inputs.includes(old)) {
+    const sole =
+      old !== undefined && old.uses.length === 1 && !g.outputs.includes(old) && !g.inputs.includes(old);
+    const producer = old?.producer;
+    // Keep the exporter's form: an initializer stays one, a Constant node stays a Constant node.
+    if (producer?.opType === 'Constant' && producer.domain === '') {
+      if (sole) {
+        producer.attributes.clear();
+        producer.setAttr('value', attr('tensor', tensor));
+        old.type = { elemType: tensor.dataType, shape: [...tensor.dims] };
+        return;
+      }
+      const name = g.uniqueName(old!.name);
+      const made = g.addNode('Constant', [], [name], { name, attrs: { value: tensor }, before: node });
+      made.output().type = { elemType: tensor.dataType, shape: [...tensor.dims] };
+      this.replace(node, input, made.output());
+      return;
+    }
+    if (sole && old.const) {
       g.setConst(old, tensor);
       return;
     }
     const base = old?.name || `${node.name || node.opType}_input${input}`;
-    node.setInput(input, g.addInitializer(g.uniqueName(base), tensor));
-    if (old) this.replaced.add(old);
+    this.replace(node, input, g.addInitializer(g.uniqueName(base), tensor));
+  }
+
+  private replace(node: Node, input: number, value: Value): void {
+    const old = node.input(input);
+    node.setInput(input, value);
+    if (!old) return;
+    this.replaced.add(old);
+    // Copies of one shared weight: merged again at the end when they come out equal.
+    const origin = throughIdentity(old);
+    const list = this.copies.get(origin) ?? [];
+    list.push(value);
+    this.copies.set(origin, list);
+  }
+
+  /** Tied weights sliced the same way by every user stay one tensor. */
+  reshare(): void {
+    for (const list of this.copies.values()) {
+      const distinct: Value[] = [];
+      for (const v of list) {
+        const t = resolveConstant(v);
+        const same = t && distinct.find((d) => resolveConstant(d)?.equals(t));
+        if (!same) {
+          distinct.push(v);
+          continue;
+        }
+        for (const u of [...v.uses]) u.node.setInput(u.index, same);
+        this.replaced.add(v);
+      }
+    }
   }
 
   slice(node: Node, input: number, axis: number, keep: Int32Array | undefined): void {
@@ -73,6 +115,7 @@ export class Pruner implements PruneContext {
 
   /** Remove constants and producers (Identity, Constant, Shape chains) that rewriting left unused. */
   removeDead(): void {
+    this.reshare();
     const g = this.graph;
     const queue = [...this.replaced];
     while (queue.length > 0) {
