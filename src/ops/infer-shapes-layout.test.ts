@@ -253,3 +253,14 @@ describe('reductions and shape computation', () => {
     expect(typeOf('Softmax', [x4], { axis: 1 })).toEqual({ elemType: 1, shape: x4 });
   });
 });
+
+describe('Gemm C', () => {
+  it('accepts C that broadcasts one way, rejects the rest', () => {
+    const f = (...d: number[]) => Tensor.float32(d, new Float32Array(d.reduce((a, b) => a * b, 1)));
+    expect(shapes('Gemm', [[2, 3], f(3, 4), f(1, 4)])).toEqual([[2, 4]]);
+    expect(shapes('Gemm', [[2, 3], f(3, 4), f(2, 1)])).toEqual([[2, 4]]);
+    expect(() => shapes('Gemm', [[2, 3], f(3, 4), f(3)])).toThrow(
+      "Gemm 'gemm' input 2 ('c2'): C [3] does not broadcast to [2, 4]",
+    );
+  });
+});

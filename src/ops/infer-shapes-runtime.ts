@@ -29,7 +29,11 @@ export async function inferShapesWithRuntime(
 ): Promise<Diagnostic[]> {
   const graph = model.graph;
   const first = inferShapes(graph, options);
-  const missing = incomplete(graph);
+  // Outputs of rule-less ops always take the sample's word, even over declared graph output types.
+  const ruleless = graph.nodes
+    .filter((n) => !opSpecOf(n))
+    .flatMap((n) => n.outputs.filter((o) => o.name !== ''));
+  const missing = [...new Set([...ruleless, ...incomplete(graph)])];
   if (missing.length === 0) return first;
   const symbol = options.batch === undefined ? batchSymbol(graph) : undefined;
   const samples = await runSamples(model, missing, symbol ? [1, 2] : [options.batch ?? 1], options.threads);
@@ -50,7 +54,10 @@ export async function inferShapesWithRuntime(
   };
   // Outputs of ops without a rule first; static inference then covers most of what follows them,
   // and only what is still unknown (data-dependent shapes) takes the samples' dims.
-  for (const v of missing) if (v.producer && !opSpecOf(v.producer)) fill(v);
+  for (const v of ruleless) {
+    v.type = undefined;
+    fill(v);
+  }
   inferShapes(graph, { ...options, keepUnresolved: true });
   for (const v of incomplete(graph)) fill(v);
   const last = inferShapes(graph, { ...options, keepUnresolved: true });

@@ -274,12 +274,27 @@ describe('graph-level behaviour', () => {
     const x = b.input('x', ['N', 8, 4, 4]);
     const y = b.op('DepthToSpace', [x], { blocksize: 2 }, { name: 'd2s' });
     const z = b.relu(y);
-    b.output(z);
+    b.graph.addOutput(z); // b.output would declare the builder's guess as its type
     const diags = inferShapes(b.build());
     expect(diags).toHaveLength(1);
     expect(diags[0]).toMatchObject({ code: 'PARE_UNSUPPORTED_OP', severity: 'warning' });
     expect(diags[0]!.text).toBe("DepthToSpace 'd2s': no shape rule; its outputs stay untyped");
     expect(y.type).toBeUndefined();
     expect(z.type).toBeUndefined();
+  });
+});
+
+describe('declared types', () => {
+  it('keeps a graph output type it cannot derive, recomputes intermediate ones', () => {
+    const b = new GraphBuilder();
+    const x = b.input('x', ['N', 8, 4, 4]);
+    const mid = b.relu(x);
+    mid.type = { elemType: 1, shape: [7, 7] }; // stale value_info
+    const y = b.op('DepthToSpace', [mid], { blocksize: 2 }, { name: 'd2s' });
+    b.graph.addOutput(y);
+    y.type = { elemType: 1, shape: ['N', 2, 8, 8] };
+    expect(inferShapes(b.build())).toEqual([]);
+    expect(mid.type?.shape).toEqual(['N', 8, 4, 4]);
+    expect(y.type?.shape).toEqual(['N', 2, 8, 8]);
   });
 });

@@ -102,8 +102,12 @@ export const opSpecs = {
   ),
   Pow: arithmeticSpec((a, b) => a ** b, undefined, Number.POSITIVE_INFINITY),
   Mod: arithmeticSpec((a, b) => a % b, undefined, Number.POSITIVE_INFINITY),
-  Max: arithmeticSpec(Math.max, (a, b) => (b === 1 || b === 0 ? a : a === 1 || a === 0 ? b : null)),
-  Min: arithmeticSpec(Math.min),
+  Max: arithmeticSpec(
+    Math.max,
+    (a, b) => (b === 1 || b === 0 ? a : a === 1 || a === 0 ? b : null),
+    Number.POSITIVE_INFINITY,
+  ),
+  Min: arithmeticSpec(Math.min, undefined, Number.POSITIVE_INFINITY),
   Sum: arithmeticSpec((a, b) => a + b),
   Mean: {
     shape: (node, ctx) => [
