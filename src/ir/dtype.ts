@@ -102,7 +102,8 @@ export function viewTyped(dtype: DType, bytes: Uint8Array): TypedArray {
   const size = dtypes[dtype].bytes;
   const length = bytes.byteLength / size;
   let buf = bytes;
-  if (bytes.byteOffset % size !== 0) buf = bytes.slice();
+  // Uint8Array.prototype.slice copies; a Buffer's own slice() would return a view.
+  if (bytes.byteOffset % size !== 0) buf = Uint8Array.prototype.slice.call(bytes);
   const { buffer, byteOffset } = buf;
   switch (dtypes[dtype].array) {
     case 'f32':
