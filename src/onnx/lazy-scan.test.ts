@@ -65,6 +65,13 @@ describe('readModel leaves large raw_data in the file', () => {
     expect(eager.graph.mustValue('c1.weight').const!.isLazy).toBe(false);
     expect(modelDiff(lazy, eager)).toBeUndefined();
     expect(w.isLazy).toBe(false);
+    // Values of weights read whole are views into the file buffer (copied when misaligned), also
+    // when the caller decodes a Node Buffer.
+    for (const g of [eager.graph, decodeModel(fs.readFileSync(file)).graph]) {
+      for (const v of g.initializers) {
+        expect([...v.const!.toFloat32()]).toEqual([...m.graph.mustValue(v.name).const!.toFloat32()]);
+      }
+    }
   });
 
   it('streams lazy weights when writing, without loading them', () => {
