@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PareError } from '../util/errors.js';
-import type { ExternalSource, FileHandle } from './tensor-meta.js';
+import type { FileHandle, FileRegion } from './tensor-meta.js';
 
 const closer = new FinalizationRegistry<number>((fd) => {
   try {
@@ -23,7 +23,7 @@ export class ExternalFiles {
   ) {}
 
   /** Check the region and return where it can be read from (nothing is read yet). */
-  locate(location: string, offset: number, length: number | undefined, tensor: string): ExternalSource {
+  locate(location: string, offset: number, length: number | undefined, tensor: string): FileRegion {
     const full = path.resolve(this.baseDir, location);
     const rel = path.relative(path.resolve(this.baseDir), full);
     if (path.isAbsolute(location) || rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -56,16 +56,20 @@ export class ExternalFiles {
   private open(full: string, location: string, tensor: string): { handle: FileHandle; size: number } {
     const known = this.handles.get(full);
     if (known) return known;
-    let fd: number;
+    let opened: { handle: FileHandle; size: number };
     try {
-      fd = fs.openSync(full, 'r');
+      opened = openHandle(full);
     } catch (cause) {
-      const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
+      const code = (cause as NodeJS.ErrnoException).code;
+      const why =
+        code === 'ENOENT'
+          ? 'which is missing'
+          : code === 'EISDIR'
+            ? 'which is a folder'
+            : `(${String(cause)})`;
       throw new PareError(
         'PARE_EXTERNAL_DATA',
-        missing
-          ? `tensor '${tensor}' of model '${this.file}' keeps its data in '${location}', which is missing`
-          : `tensor '${tensor}' of model '${this.file}': cannot open external data '${location}': ${(cause as Error).message}`,
+        `tensor '${tensor}' of model '${this.file}' keeps its data in '${location}', ${why}`,
         {
           file: this.file,
           tensor,
@@ -74,35 +78,44 @@ export class ExternalFiles {
         },
       );
     }
-    const stat = fs.fstatSync(fd);
-    if (!stat.isFile()) {
-      fs.closeSync(fd);
-      throw new PareError(
-        'PARE_EXTERNAL_DATA',
-        `tensor '${tensor}' of model '${this.file}' keeps its data in '${location}', which is not a file`,
-        { file: this.file, tensor },
-      );
-    }
-    // The fd stays open while lazy tensors need it: reads stay valid even if the file is replaced.
-    const handle: FileHandle = { fd, path: full };
-    closer.register(handle, fd);
-    const entry = { handle, size: stat.size };
-    this.handles.set(full, entry);
-    return entry;
+    this.handles.set(full, opened);
+    return opened;
   }
 }
 
+/**
+ * Open a file for reading by lazy tensors. The fd stays open while anything refers to the handle
+ * (reads stay valid even if the file is replaced) and is closed when the handle is collected.
+ */
+export function openHandle(file: string): { handle: FileHandle; size: number } {
+  const fd = fs.openSync(file, 'r');
+  const stat = fs.fstatSync(fd);
+  if (!stat.isFile()) {
+    fs.closeSync(fd);
+    throw Object.assign(new Error(`'${file}' is not a file`), { code: 'EISDIR' });
+  }
+  const handle: FileHandle = { fd, path: file };
+  closer.register(handle, fd, handle);
+  return { handle, size: stat.size };
+}
+
+/** Close a handle nothing refers to yet (otherwise leave it to the collector). */
+export function closeHandle(handle: FileHandle): void {
+  closer.unregister(handle);
+  fs.closeSync(handle.fd);
+}
+
 /** Read a region into memory. */
-export function readRegion(source: ExternalSource): Uint8Array {
+export function readRegion(source: FileRegion): Uint8Array {
   const out = new Uint8Array(source.length);
   let done = 0;
   while (done < source.length) {
     const n = fs.readSync(source.handle.fd, out, done, source.length - done, source.offset + done);
     if (n === 0) {
       throw new PareError(
-        'PARE_EXTERNAL_DATA',
-        `external data '${source.handle.path}' ended early (read ${done} of ${source.length} bytes at offset ${source.offset})`,
-        { file: source.handle.path, notes: ['the file changed after the model was read'] },
+        'PARE_IO',
+        `'${source.handle.path}' ended early (read ${done} of ${source.length} bytes at offset ${source.offset})`,
+        { file: source.handle.path, notes: ['the file changed after the model was read; read it again'] },
       );
     }
     done += n;

@@ -3,11 +3,13 @@
 // file atomically or into one buffer.
 
 import * as fs from 'node:fs';
-import type { ExternalSource } from './tensor-meta.js';
+import type { FileRegion } from './tensor-meta.js';
 
-export type Piece = Uint8Array | ExternalSource;
+export type Piece = Uint8Array | FileRegion;
 
-const CHUNK = 16 << 20;
+// One reusable copy buffer: fresh pages are expensive, and streaming needs only one at a time.
+let chunkBuffer: Uint8Array | undefined;
+const CHUNK = 4 << 20;
 
 export function pieceLength(p: Piece): number {
   return p instanceof Uint8Array ? p.byteLength : p.length;
@@ -48,14 +50,14 @@ export function concatPieces(pieces: readonly Piece[]): Uint8Array {
 /** Append pieces to an open file; returns the number of bytes written. */
 export function writePieces(fd: number, pieces: readonly Piece[]): number {
   let total = 0;
-  let buffer: Uint8Array | undefined;
   for (const p of pieces) {
     if (p instanceof Uint8Array) {
       writeAll(fd, p);
       total += p.byteLength;
       continue;
     }
-    buffer ??= new Uint8Array(CHUNK);
+    chunkBuffer ??= new Uint8Array(CHUNK);
+    const buffer = chunkBuffer;
     for (let done = 0; done < p.length; ) {
       const n = Math.min(buffer.byteLength, p.length - done);
       const chunk = buffer.subarray(0, n);
@@ -74,11 +76,11 @@ function writeAll(fd: number, bytes: Uint8Array): void {
 }
 
 /** Fill `into` from the region, starting `skip` bytes into it. */
-function readInto(src: ExternalSource, into: Uint8Array, skip: number): void {
+function readInto(src: FileRegion, into: Uint8Array, skip: number): void {
   let done = 0;
   while (done < into.byteLength) {
     const n = fs.readSync(src.handle.fd, into, done, into.byteLength - done, src.offset + skip + done);
-    if (n === 0) throw new Error(`external data '${src.handle.path}' ended early (it changed after reading)`);
+    if (n === 0) throw new Error(`'${src.handle.path}' ended early (it changed after the model was read)`);
     done += n;
   }
 }

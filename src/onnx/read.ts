@@ -6,10 +6,13 @@ import * as path from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { createModel, type Model } from '../ir/model.js';
 import { PareError } from '../util/errors.js';
-import { ExternalFiles } from './external-data.js';
+import { closeHandle, ExternalFiles, openHandle } from './external-data.js';
 import { graphFromProto } from './graph-proto.js';
+import { type LazyScan, scanModelFile } from './lazy-scan.js';
 import { ModelProtoSchema, type ModelProtoShallow, ModelProtoShallowSchema } from './proto/onnx_pb.js';
 import { describeCut, sniffFormat } from './sniff.js';
+import type { FileHandle } from './tensor-meta.js';
+import { WireError } from './wire.js';
 
 export interface ReadOptions {
   /** Directory external-data locations are relative to (defaults to the model file's folder). */
@@ -20,6 +23,11 @@ export interface ReadOptions {
    * Constant nodes unless their tensor was replaced.
    */
   readonly liftConstants?: boolean;
+  /**
+   * readModel only: raw_data of at least this many bytes is not read with the model but when the
+   * tensor's values are first needed (default 1 MiB; Infinity reads everything at once).
+   */
+  readonly lazyBytes?: number;
 }
 
 export interface DecodeOptions extends ReadOptions {
@@ -27,11 +35,16 @@ export interface DecodeOptions extends ReadOptions {
   readonly file?: string;
 }
 
-/** Read an ONNX model file. Errors name the file and say what to do. */
+/**
+ * Read an ONNX model file. Weights of at least `lazyBytes` stay in the file until their values are
+ * needed (writing streams them); errors name the file and say what to do.
+ */
 export function readModel(file: string, options: ReadOptions = {}): Model {
-  let bytes: Uint8Array;
+  const decodeOptions = { ...options, file, baseDir: options.baseDir ?? path.dirname(file) };
+  const lazyBytes = options.lazyBytes ?? 1 << 20;
+  let opened: ReturnType<typeof openHandle>;
   try {
-    bytes = fs.readFileSync(file);
+    opened = openHandle(file);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(cause);
@@ -41,11 +54,37 @@ export function readModel(file: string, options: ReadOptions = {}): Model {
       notes: code === 'ENOENT' ? ['check the path'] : [],
     });
   }
-  return decodeModel(bytes, { ...options, file, baseDir: options.baseDir ?? path.dirname(file) });
+  const scan = opened.size >= lazyBytes ? tryScan(opened.handle, opened.size, lazyBytes) : undefined;
+  const lazy = scan !== undefined && scan.regions.size > 0;
+  if (!lazy) closeHandle(opened.handle);
+  if (scan) {
+    try {
+      // Without skipped data the compact bytes are the whole file.
+      return decode(scan.compact, decodeOptions, lazy ? scan : undefined);
+    } catch (e) {
+      // With skipped data, read everything: the exact message (or, were the scan wrong, the model).
+      if (!lazy) throw e;
+    }
+  }
+  const bytes = fs.readFileSync(file);
+  return decode(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), decodeOptions, undefined);
+}
+
+function tryScan(handle: FileHandle, size: number, lazyBytes: number): LazyScan | undefined {
+  try {
+    return scanModelFile(handle, size, lazyBytes);
+  } catch (e) {
+    if (e instanceof WireError) return undefined;
+    throw e;
+  }
 }
 
 /** Decode model bytes; external data is found relative to `baseDir` (none without it). */
 export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Model {
+  return decode(bytes, options, undefined);
+}
+
+function decode(bytes: Uint8Array, options: DecodeOptions, scan: LazyScan | undefined): Model {
   const file = options.file ?? '<memory>';
   const mp = parse(bytes, file);
   const irVersion = Number(mp.irVersion);
@@ -67,7 +106,8 @@ export function decodeModel(bytes: Uint8Array, options: DecodeOptions = {}): Mod
     );
   }
   const external = options.baseDir === undefined ? undefined : new ExternalFiles(options.baseDir, file);
-  const graph = graphFromProto(mp.graph!, { file, external }, options.liftConstants ?? true);
+  const ctx = scan ? { file, external, scan } : { file, external };
+  const graph = graphFromProto(mp.graph!, ctx, options.liftConstants ?? true);
   for (const [domain, version] of opsets) graph.opsets.set(domain, version);
   const rest = create(ModelProtoSchema, { functions: mp.functions, trainingInfo: mp.trainingInfo });
   if (mp.$unknown) rest.$unknown = mp.$unknown;

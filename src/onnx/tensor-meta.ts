@@ -19,8 +19,9 @@ export interface FileHandle {
   readonly path: string;
 }
 
-/** An open external-data file region a lazy tensor can be streamed from without loading it. */
-export interface ExternalSource {
+/** A region of an open file (external data, or raw_data left in the model file) that a lazy
+ * tensor can be loaded or streamed from. */
+export interface FileRegion {
   readonly handle: FileHandle;
   readonly offset: number;
   readonly length: number;
@@ -28,7 +29,7 @@ export interface ExternalSource {
 
 const protoRest = new WeakMap<Tensor, Uint8Array>();
 const constantOrigin = new WeakMap<Tensor, ConstantOrigin>();
-const externalSource = new WeakMap<Tensor, ExternalSource>();
+const fileRegion = new WeakMap<Tensor, FileRegion>();
 
 /** Encoded TensorProto holding the fields pare does not model (doc_string, metadata, unknown fields). */
 export function tensorProtoRest(t: Tensor): Uint8Array | undefined {
@@ -47,11 +48,11 @@ export function setTensorConstantOrigin(t: Tensor, origin: ConstantOrigin): void
   constantOrigin.set(t, origin);
 }
 
-/** Where the bytes of a not yet loaded external tensor can be read from, if they still can be. */
-export function tensorExternalSource(t: Tensor): ExternalSource | undefined {
-  return t.isLazy ? externalSource.get(t) : undefined;
+/** Where the bytes of a not yet loaded tensor can be read from (the writer streams them). */
+export function tensorFileRegion(t: Tensor): FileRegion | undefined {
+  return t.isLazy ? fileRegion.get(t) : undefined;
 }
 
-export function setTensorExternalSource(t: Tensor, source: ExternalSource): void {
-  externalSource.set(t, source);
+export function setTensorFileRegion(t: Tensor, region: FileRegion): void {
+  fileRegion.set(t, region);
 }

@@ -6,8 +6,9 @@ import { dtypeFromCode } from '../ir/dtype.js';
 import { Tensor } from '../ir/tensor.js';
 import { PareError } from '../util/errors.js';
 import { type ExternalFiles, readRegion } from './external-data.js';
+import type { LazyScan, SkippedData } from './lazy-scan.js';
 import { type TensorProto, TensorProto_DataLocation, TensorProtoSchema } from './proto/onnx_pb.js';
-import { setTensorExternalSource, setTensorProtoRest, tensorProtoRest } from './tensor-meta.js';
+import { setTensorFileRegion, setTensorProtoRest, tensorProtoRest } from './tensor-meta.js';
 import {
   isTypedField,
   listLength,
@@ -23,6 +24,8 @@ export interface TensorReadContext {
   readonly file: string;
   /** Opens external data; undefined when the model was decoded from memory. */
   readonly external: ExternalFiles | undefined;
+  /** Model read by scanning: raw_data left in the file, by the tensor's offset in `scan.compact`. */
+  readonly scan?: LazyScan;
 }
 
 /**
@@ -55,7 +58,12 @@ export function decodeTensor(
   }
   const tp = fromBinary(TensorProtoSchema, typed.size === 0 ? bytes : gather(bytes, rest));
   const name = tp.name;
-  const tensor = tensorFromParts(tp, typed, ctx);
+  const scan = ctx.scan;
+  const skipped =
+    scan && bytes.buffer === scan.compact.buffer
+      ? scan.regions.get(bytes.byteOffset - scan.compact.byteOffset)
+      : undefined;
+  const tensor = tensorFromParts(tp, typed, ctx, skipped);
   const extra = create(TensorProtoSchema, { metadataProps: tp.metadataProps });
   if (tp.docString) extra.docString = tp.docString;
   if (keepName && name) extra.name = name;
@@ -66,7 +74,12 @@ export function decodeTensor(
   return { name, tensor };
 }
 
-function tensorFromParts(tp: TensorProto, typed: Map<number, Uint8Array[]>, ctx: TensorReadContext): Tensor {
+function tensorFromParts(
+  tp: TensorProto,
+  typed: Map<number, Uint8Array[]>,
+  ctx: TensorReadContext,
+  skipped: SkippedData | undefined,
+): Tensor {
   const code = tp.dataType;
   const dims = tp.dims.map(Number);
   const fail = (text: string, notes = ['the model file is damaged; export it again']): PareError =>
@@ -107,7 +120,32 @@ function tensorFromParts(tp: TensorProto, typed: Map<number, Uint8Array[]>, ctx:
     const source = ctx.external.locate(location, offset, length, tp.name);
     const t = Tensor.fromLazy(code, dims, () => readRegion(source));
     t.external = { location, offset, length: source.length };
-    setTensorExternalSource(t, source);
+    setTensorFileRegion(t, source);
+    return t;
+  }
+  if (skipped) {
+    // Data left in the model file by the scan: checked as the full reader would, loaded when needed.
+    const { region, field } = skipped;
+    const want = typedFieldFor(code);
+    if (field !== RAW_DATA && typed.size > 0) {
+      throw fail(
+        `has values in ${[field, ...typed.keys()].map(typedFieldName).join(' and ')}; ONNX allows one list`,
+      );
+    }
+    if (field !== RAW_DATA && field !== want) {
+      throw fail(
+        `(${typeName}) keeps its values in ${typedFieldName(field)}; ONNX expects ${want === undefined ? 'raw_data' : typedFieldName(want)}`,
+      );
+    }
+    if (expected !== undefined && region.length !== expected) {
+      throw fail(
+        field === RAW_DATA
+          ? `has ${region.length} bytes of raw_data, but ${typeName} needs ${expected}`
+          : `has ${listLength(code, field, region.length)} values in ${typedFieldName(field)}, but ${typeName} needs ${listLength(code, field, expected)}`,
+      );
+    }
+    const t = Tensor.fromLazy(code, dims, () => readRegion(region));
+    setTensorFileRegion(t, region);
     return t;
   }
   if (code === 8) {
@@ -149,6 +187,8 @@ function tensorFromParts(tp: TensorProto, typed: Map<number, Uint8Array[]>, ctx:
   }
   return Tensor.fromRaw(code, dims, bytes);
 }
+
+const RAW_DATA = 9;
 
 function parseCount(text: string): number | undefined {
   if (!/^\d+$/.test(text)) return undefined;

@@ -24,7 +24,7 @@ import {
   TensorProtoSchema,
   type ValueInfoProto,
 } from './proto/onnx_pb.js';
-import { tensorConstantOrigin, tensorExternalSource } from './tensor-meta.js';
+import { tensorConstantOrigin, tensorFileRegion } from './tensor-meta.js';
 import { tensorToProto } from './tensor-proto.js';
 import { rawByteLength } from './typed-data.js';
 import { valueInfoToProto } from './value-info.js';
@@ -98,7 +98,7 @@ function externalSink(model: Model, file: string, options: WriteOptions): Extern
 
 function dataLength(t: Tensor): number {
   if (t.isString) return 0;
-  return tensorExternalSource(t)?.length ?? rawByteLength(t.dataType, t.size) ?? t.rawBytes().byteLength;
+  return tensorFileRegion(t)?.length ?? rawByteLength(t.dataType, t.size) ?? t.rawBytes().byteLength;
 }
 
 function modelPieces(model: Model, sink: ExternalSink | undefined): Piece[] {
@@ -156,7 +156,7 @@ function graphPieces(g: Graph, sink: ExternalSink | undefined): Piece[] {
 function tensorPieces(name: string | undefined, t: Tensor, sink: ExternalSink | undefined): Piece[] {
   if (t.isString) return [toBinary(TensorProtoSchema, tensorToProto(name, t, true))];
   const tp = tensorToProto(name, t, false);
-  const data: Piece = tensorExternalSource(t) ?? t.rawBytes();
+  const data: Piece = tensorFileRegion(t) ?? t.rawBytes();
   const length = data instanceof Uint8Array ? data.byteLength : data.length;
   if (sink && length >= sink.threshold) {
     const offset = sink.append(data);
