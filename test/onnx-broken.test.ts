@@ -6,12 +6,17 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateGraph } from '../src/ir/validate.js';
 import { readModel } from '../src/onnx/read.js';
+import { inferShapes } from '../src/ops/infer-shapes.js';
+import { requireShape } from '../src/ops/require-shape.js';
 import { PareError } from '../src/util/errors.js';
 import { brokenFixtures } from './fixtures/broken/generate.js';
 
 interface Golden {
   readonly file: string;
-  readonly stage: 'read' | 'validate';
+  /** read: readModel throws; validate: validateGraph's first error; shape: inferShapes throws, or
+   * requireShape on input 0 of node `consumer` does (the messages of src/ops). */
+  readonly stage: 'read' | 'validate' | 'shape';
+  readonly consumer?: string;
   readonly code: string;
   readonly message: string;
   readonly hint?: string;
@@ -44,14 +49,19 @@ describe('broken fixtures', () => {
     }
     let caught: unknown;
     try {
-      readModel(file);
+      const m = readModel(file);
+      if (g.stage === 'shape') {
+        inferShapes(m.graph);
+        const node = m.graph.node(g.consumer ?? '');
+        if (node) requireShape(node.input(0)!, { node, input: 0 });
+      }
     } catch (e) {
       caught = e;
     }
     expect(caught).toBeInstanceOf(PareError);
     const e = caught as PareError;
     expect({ code: e.code, message: e.message }).toEqual({ code: g.code, message: g.message });
-    expect(e.file).toBe(file);
+    if (g.stage === 'read') expect(e.file).toBe(file);
     if (g.hint !== undefined) expect(e.notes[0]).toBe(g.hint);
     if (e.tensor !== undefined) expect(e.message).toContain(`'${e.tensor}'`);
   });

@@ -137,8 +137,10 @@ function bytesDiff(at: string, a: Uint8Array | undefined, b: Uint8Array | undefi
       : `${at}: ${a ? `${a.byteLength} bytes` : 'none'} vs ${b ? `${b.byteLength} bytes` : 'none'}`;
   }
   if (a.byteLength !== b.byteLength) return `${at}: ${a.byteLength} bytes vs ${b.byteLength} bytes`;
-  const i = a.findIndex((x, k) => x !== b[k]);
-  return i < 0 ? undefined : `${at}: bytes differ first at ${i} (${a[i]} vs ${b[i]})`;
+  if (Buffer.compare(a, b) === 0) return undefined;
+  let i = 0;
+  while (a[i] === b[i]) i++;
+  return `${at}: bytes differ first at ${i} (${a[i]} vs ${b[i]})`;
 }
 
 /** Deep equality of plain data (numbers compared with Object.is, so NaN equals NaN). */
