@@ -124,6 +124,17 @@ describe('external data', () => {
   it('refuses to overwrite the model it was read from, and leaves no temporary files on failure', () => {
     const e = thrown(() => writeModel(back, file));
     expect(e.message).toBe(`refusing to overwrite the input model '${file}'`);
+    const e2 = thrown(() =>
+      writeModel(back, path.join(d, 'other.onnx'), {
+        externalData: 'external',
+        externalLocation: 'model.onnx',
+      }),
+    );
+    expect(e2.message).toBe(`refusing to overwrite the input model '${file}' with external data`);
+    expect(thrown(() => readModel(d)).message).toBe(`cannot read model '${d}': it is a folder`);
+    expect(thrown(() => readModel(path.join(d, 'nope.onnx'))).message).toBe(
+      `cannot read model '${path.join(d, 'nope.onnx')}': no such file`,
+    );
     const missing = path.join(dir, 'no-such-dir', 'm.onnx');
     expect(thrown(() => writeModel(m, missing)).code).toBe('PARE_IO');
     const before = fs.readdirSync(d).sort();

@@ -92,7 +92,8 @@ export function openHandle(file: string): { handle: FileHandle; size: number } {
   const stat = fs.fstatSync(fd);
   if (!stat.isFile()) {
     fs.closeSync(fd);
-    throw Object.assign(new Error(`'${file}' is not a file`), { code: 'EISDIR' });
+    const code = stat.isDirectory() ? 'EISDIR' : 'ENOTREG';
+    throw Object.assign(new Error(`'${file}' is not a regular file`), { code });
   }
   const handle: FileHandle = { fd, path: file };
   closer.register(handle, fd, handle);

@@ -47,7 +47,14 @@ export function readModel(file: string, options: ReadOptions = {}): Model {
     opened = openHandle(file);
   } catch (cause) {
     const code = (cause as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : String(cause);
+    const why =
+      code === 'ENOENT'
+        ? 'no such file'
+        : code === 'EISDIR'
+          ? 'it is a folder'
+          : code === 'ENOTREG'
+            ? 'it is not a regular file'
+            : String(cause);
     throw new PareError('PARE_IO', `cannot read model '${file}': ${why}`, {
       file,
       cause,

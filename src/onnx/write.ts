@@ -89,6 +89,17 @@ function externalSink(model: Model, file: string, options: WriteOptions): Extern
       { file, notes: ["for example 'model.onnx.data'"] },
     );
   }
+  const dataPath = path.resolve(path.dirname(path.resolve(file)), rel);
+  if (model.path && path.resolve(model.path) === dataPath) {
+    throw new PareError(
+      'PARE_IO',
+      `refusing to overwrite the input model '${model.path}' with external data`,
+      {
+        file,
+        notes: ['choose another externalLocation'],
+      },
+    );
+  }
   const threshold = options.externalThreshold ?? 1024;
   if (!(threshold >= 0)) {
     throw new PareError('PARE_CONFIG', `externalThreshold must be a number of bytes ≥ 0, got ${threshold}`);
@@ -128,10 +139,11 @@ function graphPieces(g: Graph, sink: ExternalSink | undefined): Piece[] {
   if (g.docString !== undefined) gp.docString = g.docString;
   const pieces: Piece[] = [];
   const initializers: Value[] = [];
+  const inputs = new Set(g.inputs);
   for (const v of g.initializers) {
     // Constants lifted from Constant nodes go back to being nodes (placed first: no inputs).
     const origin = tensorConstantOrigin(v.const!);
-    if (origin && !g.inputs.includes(v)) pieces.push(...lengthDelimited(1, constantNodePieces(v, sink)));
+    if (origin && !inputs.has(v)) pieces.push(...lengthDelimited(1, constantNodePieces(v, sink)));
     else initializers.push(v);
   }
   gp.node = g.nodes.map(nodeToProto);
