@@ -125,6 +125,30 @@ function kitchenSink(): Uint8Array {
       attr('else_branch', { type: AT.GRAPH, g: elseBranch }),
     ],
   });
+  // Loop whose body holds an If whose branch reads 'x' two scopes up, and the body reads 'y'.
+  const inner = create(GraphProtoSchema, {
+    name: 'inner',
+    node: [node('Mul', ['x', 'c_in'], ['i_out'])],
+    output: [vi('i_out', 1, ['N', 3])],
+  });
+  const body = create(GraphProtoSchema, {
+    name: 'body',
+    input: [vi('iter', 7, []), vi('c_in', 9, []), vi('acc', 1, ['N', 3])],
+    node: [
+      node('If', ['c_in'], ['branch'], {
+        attribute: [
+          attr('then_branch', { type: AT.GRAPH, g: inner }),
+          attr('else_branch', { type: AT.GRAPH, g: inner }),
+        ],
+      }),
+      node('Add', ['acc', 'y'], ['acc_out']),
+      node('Identity', ['c_in'], ['c_out']),
+    ],
+    output: [vi('c_out', 9, []), vi('acc_out', 1, ['N', 3])],
+  });
+  const loop = node('Loop', ['', 'cond', 'x'], ['looped'], {
+    attribute: [attr('body', { type: AT.GRAPH, g: body })],
+  });
   const constant = node('Constant', [], ['k'], {
     name: 'const_k',
     docString: 'a constant',
@@ -133,13 +157,13 @@ function kitchenSink(): Uint8Array {
   const graph = create(GraphProtoSchema, {
     name: 'sink',
     docString: 'graph doc',
-    node: [constant, mul, attrs, call, ifNode],
+    node: [constant, mul, attrs, call, ifNode, loop],
     initializer: [
       f32('w', [3], [0.5, 1, 2]),
       create(TensorProtoSchema, { name: 'cond', dataType: 9, dims: [], int32Data: [1] }),
     ],
     input: [input],
-    output: [vi('out', 1, ['N', 3]), vi('a', 1, [])],
+    output: [vi('out', 1, ['N', 3]), vi('a', 1, []), vi('looped', 1, ['N', 3])],
     valueInfo: [vi('y', 1, ['N', 3]), Object.assign(vi('z', 1, ['N', null]), { docString: 'z doc' })],
     metadataProps: [{ key: 'graph_key', value: 'graph_value' }],
     quantizationAnnotation: [
@@ -265,6 +289,10 @@ describe('round trip of a model using every feature', () => {
     expect(ifNode.hasSubgraphs).toBe(true);
     expect(ifNode.implicitInputs.map((v) => v.name).sort()).toEqual(['k', 'w', 'z']);
     expect(g.mustValue('k').uses).toEqual([{ node: ifNode, index: -1 }]);
+    // Names read from nested subgraphs count too ('x' two scopes up); the body's own names do not.
+    const loop = g.nodes.find((n) => n.opType === 'Loop')!;
+    expect(loop.implicitInputs.map((v) => v.name).sort()).toEqual(['x', 'y']);
+    expect(loop.inputs.map((v) => v?.name ?? '')).toEqual(['', 'cond', 'x']);
     // 'k' is used only inside the then-branch: cleanup must keep it.
     const clone = g.clone();
     clone.cleanup();
