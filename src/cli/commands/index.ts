@@ -6,6 +6,7 @@ import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
 export type CommandFactory = (io: CliIO) => Command;
@@ -15,5 +16,6 @@ export const commands = {
   analyze: analyzeCommand,
   apply: applyCommand,
   eval: evalCommand,
+  train: trainCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;
