@@ -130,16 +130,18 @@ function checkConv(d: DnnlAddon, p: ConvP, layout: 'any' | 'plain'): void {
   // same through tensors kept in the primitives' preferred (blocked) layouts
   const X = d.alloc(d.layout(h, 'src'));
   const W = d.alloc(d.layout(h, 'weights'));
+  const WD = d.alloc(d.layout(h, 'weights_d')); // bwd-data wants its own (transposed) weight blocking
   const Y = d.alloc(d.layout(h, 'dst'));
   const DY = d.alloc(d.layout(h, 'diff_dst'));
   const DX = d.alloc(d.layout(h, 'diff_src'));
   const DW = d.alloc(d.layout(h, 'diff_weights'));
   d.reorder({ data: x, dims: X.dims }, X);
   d.reorder({ data: w, dims: W.dims }, W);
+  d.reorder({ data: w, dims: WD.dims }, WD);
   d.reorder({ data: dy, dims: DY.dims }, DY);
   d.resetStats();
   d.convForward(h, X, W, b, Y);
-  d.convBackwardData(h, DY, W, DX);
+  d.convBackwardData(h, DY, WD, DX);
   d.convBackwardWeights(h, X, DY, DW, db);
   assert.equal(d.stats().reorders, 0, 'no reorders when tensors are in preferred layouts');
   const back = (t: typeof X, n: number): Float32Array => {

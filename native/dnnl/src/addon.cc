@@ -503,6 +503,7 @@ napi_value conv_create(napi_env env, napi_value o) {
   op->training = opt_bool(env, o, "training", true);
   std::string algo_s = opt_str(env, o, "algorithm", "direct");
   LayoutOpt lay = opt_layout(env, o, "layout", LayoutReq::Any);
+  std::string wlay = opt_str(env, o, "weightsLayout", "any");
   if (k.size() != 2 || s.size() != 2 || p.size() != 4 || dl.size() != 2) throw JsError("conv: 2-D only");
   if (c % g || oc % g) throw JsError("conv: channels not divisible by group");
   int64_t oh = (h + p[0] + p[2] - ((k[0] - 1) * dl[0] + 1)) / s[0] + 1;
@@ -536,17 +537,23 @@ napi_value conv_create(napi_env env, napi_value o) {
   op->fwd_pd = convolution_forward::primitive_desc(fd, eng());
   op->fwd = convolution_forward(op->fwd_pd);
   if (op->training) {
-    // Backward: diff tensors use the same layouts as their forward counterparts, so that a chain
-    // kept in blocked layout needs no reorders; weights/diff_weights share the fwd weights layout
-    // so an optimizer can update them element-wise.
+    // Backward: diff_src / diff_dst use the forward src / dst layouts, so that a chain kept in blocked
+    // layouts needs no activation reorders. Weights are left to oneDNN ('any'): the jit backward-data
+    // kernels want a transposed blocking (e.g. OIhw16o16i vs forward OIhw16i16o); forcing the forward
+    // weights layout there silently selects the reference implementation (~1000x slower).
+    // `weightsLayout: 'forward'` forces diff_weights into the forward weights layout (for an in-place
+    // element-wise optimizer on blocked weights); default 'any'.
     algorithm balgo = algo == algorithm::convolution_auto ? algorithm::convolution_direct : algo;
-    if (std::string(op->fwd_pd.impl_info_str()).find("wino") != std::string::npos) balgo = algorithm::convolution_winograd;
-    convolution_backward_data::desc bdd(balgo, op->fwd_pd.src_desc(), op->fwd_pd.weights_desc(),
-                                        op->fwd_pd.dst_desc(), strides, dil, pl, pr);
+    if (std::string(op->fwd_pd.impl_info_str()).find("wino") != std::string::npos)
+      balgo = algorithm::convolution_winograd;
+    memory::desc w_any(op->wei_d, dt::f32, lay.req == LayoutReq::Plain ? plain_tag(op->wei_d.size()) : tag::any);
+    memory::desc dw_md = wlay == "forward" ? op->fwd_pd.weights_desc() : w_any;
+    convolution_backward_data::desc bdd(balgo, op->fwd_pd.src_desc(), w_any, op->fwd_pd.dst_desc(), strides, dil,
+                                        pl, pr);
     op->bd_pd = convolution_backward_data::primitive_desc(bdd, eng(), op->fwd_pd);
     op->bd = convolution_backward_data(op->bd_pd);
-    convolution_backward_weights::desc bwd(balgo, op->fwd_pd.src_desc(), op->fwd_pd.weights_desc(), bias_a,
-                                           op->fwd_pd.dst_desc(), strides, dil, pl, pr);
+    convolution_backward_weights::desc bwd(balgo, op->fwd_pd.src_desc(), dw_md, bias_a, op->fwd_pd.dst_desc(),
+                                           strides, dil, pl, pr);
     op->bw_pd = convolution_backward_weights::primitive_desc(bwd, eng(), op->fwd_pd);
     op->bw = convolution_backward_weights(op->bw_pd);
   }
