@@ -3,9 +3,10 @@
 //   OMP_WAIT_POLICY=passive npx tsx bench/dnnl-conv.ts [--steps 10] [--threads 2] [--modes blocked,plain,plainKernels]
 //
 // Step = forward (6 x conv+bias, relu) + backward (6 x relu-bwd, bwd-weights(+bias), bwd-data for
-// layers 2..6: the input needs no gradient, as in the PyTorch reference bench/../native/dnnl/bench/torch_chain.py).
+// layers 2..6: the input needs no gradient, as in the PyTorch reference native/dnnl/bench/torch_chain.py).
 // Modes:
-//   blocked      all tensors kept in oneDNN's preferred (blocked, e.g. nChw16c) layouts: zero reorders
+//   blocked      tensors kept in oneDNN's preferred (blocked, nChw16c) layouts; only the tiny per-step reorder
+//                of each filter into the blocking bwd-data wants (5 per step) remains
 //   plain        tensors are plain NCHW Float32Arrays; primitives still blocked -> reorders in/out every call
 //   plainKernels primitives created on NCHW/OIHW directly (no reorders, oneDNN's plain-layout kernels)
 // Prints JSON.

@@ -4,7 +4,7 @@
 // This is what a "oneDNN executor" running the ONNX training graph would do, minus graph dispatch.
 //
 //   OMP_WAIT_POLICY=passive npx tsx bench/dnnl-resnet.ts [--steps 10] [--threads 2]
-//       [--modes blocked,plain] [--fuse] [--depth 20]
+//       [--modes blocked,plain] [--fuse] [--depth 20] [--bn-threads 1]
 //
 // Modes: blocked = activations kept in oneDNN's blocked layouts (nChw16c), plain = every tensor plain
 // NCHW between ops (convs reorder in/out internally, like PyTorch's default NCHW path).
@@ -24,6 +24,9 @@ const THREADS = Number(arg('threads', '2'));
 const MODES = arg('modes', 'blocked,plain').split(',') as Mode[];
 const FUSE = process.argv.includes('--fuse');
 const DEPTH = Number(arg('depth', '20'));
+// OpenMP threads for BN only (0 = same as --threads). oneDNN's blocked-layout BN (bnorm_jit) syncs its
+// threads with spinning barriers, which collapses when the cores are oversubscribed.
+const BN_THREADS = Number(arg('bn-threads', '0'));
 const N = 128;
 const CLASSES = 10;
 
@@ -155,7 +158,7 @@ class Trainer {
     dyBuf?: DnnlTensor,
   ): { y: DnnlTensor; dy: DnnlTensor; backward: (dx: DnnlTensor) => void } {
     const [n, c, h, w] = x.dims as [number, number, number, number];
-    const hb = this.d.bnCreate({ n, c, h, w, fuseRelu, layout: this.layoutFor(x) });
+    const hb = this.d.bnCreate({ n, c, h, w, fuseRelu, layout: this.layoutFor(x), threads: BN_THREADS });
     const gamma = new Float32Array(c).fill(1);
     const beta = new Float32Array(c);
     const mean = new Float32Array(c);
@@ -382,6 +385,7 @@ function main(): void {
       {
         model: `ResNet-${DEPTH} (1x28x28, 16/32/64, 1x1-conv shortcuts)`,
         fusedBnRelu: FUSE,
+        bnThreads: BN_THREADS || THREADS,
         oneDNN: d.version(),
         threads: d.getNumThreads(),
         ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? '(default: active spin)',

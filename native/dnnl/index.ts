@@ -35,7 +35,12 @@ export interface DnnlTensor extends Layout {
 
 export type LayoutSpec = 'plain' | 'any' | 'nhwc' | Layout | Desc;
 
-export interface ConvOptions {
+/** Every create function also accepts `threads`: an OpenMP thread count used for this op only. */
+export interface OpThreads {
+  threads?: number;
+}
+
+export interface ConvOptions extends OpThreads {
   n: number;
   c: number;
   h: number;
@@ -52,11 +57,13 @@ export interface ConvOptions {
   /** create backward primitives too (default true) */
   training?: boolean;
   algorithm?: 'direct' | 'auto' | 'winograd';
+  /** 'forward': force diff_weights into the forward weights layout (default 'any'; identical in practice) */
+  weightsLayout?: 'any' | 'forward';
   /** 'any' (default): oneDNN picks blocked layouts; 'plain': force NCHW/OIHW kernels; a Layout: fixed src layout */
   layout?: LayoutSpec;
 }
 
-export interface BnOptions {
+export interface BnOptions extends OpThreads {
   n: number;
   c: number;
   h: number;
@@ -67,7 +74,7 @@ export interface BnOptions {
   layout?: LayoutSpec;
 }
 
-export interface PoolOptions {
+export interface PoolOptions extends OpThreads {
   n: number;
   c: number;
   h: number;
@@ -98,7 +105,10 @@ export interface DnnlAddon {
   plainLayout(dims: number[]): Layout;
   /** Copy with layout conversion; both need dims or desc. */
   reorder(src: Tensor, dst: Tensor): void;
-  /** Preferred layout of an op's argument ('src','weights','dst','diff_src','diff_weights','workspace',...). */
+  /**
+   * Preferred layout of an op's argument. conv: src, weights, bias, dst, diff_src, diff_dst, weights_d (the
+   * blocking bwd-data wants), diff_weights; bn: src/dst, workspace, scale, mean...; pool: src, dst, workspace.
+   */
   layout(h: Handle<string>, which: string): Layout;
   /** oneDNN implementation name, e.g. "jit:avx512_core" */
   impl(h: Handle<string>, which: string): string;
@@ -140,11 +150,11 @@ export interface DnnlAddon {
     workspace?: Opt<TensorLike>,
   ): void;
 
-  reluCreate(o: { dims: number[]; alpha?: number; layout?: LayoutSpec }): Handle<'relu'>;
+  reluCreate(o: { dims: number[]; alpha?: number; layout?: LayoutSpec } & OpThreads): Handle<'relu'>;
   reluForward(h: Handle<'relu'>, x: TensorLike, y: TensorLike): void;
   reluBackward(h: Handle<'relu'>, dy: TensorLike, x: TensorLike, dx: TensorLike): void;
 
-  addCreate(o: { dims: number[]; fuseRelu?: boolean; layout?: LayoutSpec }): Handle<'add'>;
+  addCreate(o: { dims: number[]; fuseRelu?: boolean; layout?: LayoutSpec } & OpThreads): Handle<'add'>;
   add(h: Handle<'add'>, a: TensorLike, b: TensorLike, y: TensorLike): void;
 
   poolCreate(o: PoolOptions): Handle<'pool'>;

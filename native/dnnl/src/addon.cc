@@ -388,9 +388,24 @@ void run(primitive &p, const std::unordered_map<int, memory> &args) {
 
 const int kOpTag = 0x4f505320;  // 'OPS '
 
+// Optional per-op OpenMP thread count (0 = global setting), applied while creating and executing.
+struct ThreadScope {
+  int saved = 0;
+  explicit ThreadScope(int n) {
+    if (n > 0) {
+      saved = omp_get_max_threads();
+      omp_set_num_threads(n);
+    }
+  }
+  ~ThreadScope() {
+    if (saved > 0) omp_set_num_threads(saved);
+  }
+};
+
 struct Op {
   int tag = kOpTag;
   std::string kind;
+  int threads = 0;
   Scratch sc;
   virtual ~Op() = default;
   virtual memory::desc query(const std::string &which) = 0;
@@ -1027,13 +1042,19 @@ ENTRY(js_impl) {
   });
 }
 
-#define CREATE_ENTRY(js, fn)                 \
-  ENTRY(js) {                                \
-    return guard(env, [&] {                  \
-      napi_value a[1];                       \
-      get_args(env, info, a, 1);             \
-      return fn(env, a[0]);                  \
-    });                                      \
+#define CREATE_ENTRY(js, fn)                                             \
+  ENTRY(js) {                                                            \
+    return guard(env, [&] {                                              \
+      napi_value a[1];                                                   \
+      get_args(env, info, a, 1);                                         \
+      int nthr = static_cast<int>(opt_int(env, a[0], "threads", 0));     \
+      ThreadScope ts(nthr);                                              \
+      napi_value h = fn(env, a[0]);                                      \
+      void *p;                                                           \
+      NAPI_CHECK(napi_get_value_external(env, h, &p));                   \
+      static_cast<Op *>(p)->threads = nthr;                              \
+      return h;                                                          \
+    });                                                                  \
   }
 CREATE_ENTRY(js_conv_create, conv_create)
 CREATE_ENTRY(js_bn_create, bn_create)
@@ -1046,7 +1067,9 @@ CREATE_ENTRY(js_pool_create, pool_create)
     return guard(env, [&] {                                 \
       napi_value a[nargs];                                  \
       get_args(env, info, a, minargs);                      \
-      fn(env, static_cast<T *>(get_op(env, a[0], kind)), a); \
+      T *op_ = static_cast<T *>(get_op(env, a[0], kind));   \
+      ThreadScope ts_(op_->threads);                          \
+      fn(env, op_, a);                                        \
       return js_undefined(env);                             \
     });                                                     \
   }
