@@ -88,7 +88,10 @@ export async function recalibrateBatchNorm(
       (name, t) => {
         const c = t.dims[1] ?? 1;
         let s = stats.get(name);
-        if (!s) stats.set(name, (s = new ChannelStats(c)));
+        if (!s) {
+          s = new ChannelStats(c);
+          stats.set(name, s);
+        }
         s.add(t.data as Float32Array, t.dims);
       },
       {
