@@ -3,7 +3,7 @@
 // Sidecar layout: 8-byte magic, 4-byte little-endian header length, JSON header, float32 payloads.
 
 import { readFileSync } from 'node:fs';
-import type { HostTensor } from '../autodiff/training-state.js';
+import type { HostTensor } from '../autodiff/executor.js';
 import type { Model } from '../ir/model.js';
 import { writeModel } from '../onnx/write.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
