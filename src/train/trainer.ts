@@ -1,6 +1,8 @@
 // The training loop: one ONNX Runtime run of the training-step graph per batch, state carried on the
 // host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
 
+import { lowerToNchwc } from '../autodiff/nchwc/lower-nchwc.js';
+import { probeNchwcBlock } from '../autodiff/nchwc/probe-nchwc.js';
 import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
@@ -53,6 +55,11 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
     state: ReadonlyMap<string, HostTensor>,
   ) => Promise<void> | void;
   readonly onEvent?: (event: TrainEvent) => void;
+  /**
+   * How ONNX Runtime runs the step: 'nchwc' lowers convolutions onto ORT's blocked kernels (probed at
+   * start-up), 'standard' keeps plain ONNX ops, 'auto' (default) takes nchwc when the probe passes.
+   */
+  readonly engine?: 'auto' | 'standard' | 'nchwc';
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
 }
@@ -64,6 +71,16 @@ export interface TrainResult {
   readonly steps: number;
   readonly graph: TrainingGraph;
   readonly state: ReadonlyMap<string, HostTensor>;
+  /** Which formulation ran: 'nchwc-16', 'nchwc-8' or 'standard'. */
+  readonly engine: string;
+}
+
+let probed: Promise<number | undefined> | undefined;
+
+/** The NCHWc block size this ORT build supports (probed once per process), or undefined. */
+export function nchwcBlock(): Promise<number | undefined> {
+  probed ??= probeNchwcBlock((m) => Session.create(m, { threads: 1 })).catch(() => undefined);
+  return probed;
 }
 
 export async function trainModel(
@@ -76,7 +93,18 @@ export async function trainModel(
     label: `${model.path ?? model.graph.name} (training step)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
-  const session = await Session.create(tg.model, sessionOptions);
+  const mode = options.engine ?? 'auto';
+  const block = mode === 'standard' ? undefined : await nchwcBlock();
+  if (mode === 'nchwc' && block === undefined) {
+    throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
+      notes: ['use --engine standard (or auto, which falls back by itself)'],
+    });
+  }
+  const engine = block === undefined ? 'standard' : `nchwc-${block}`;
+  const session = await Session.create(
+    block === undefined ? tg.model : lowerToNchwc(tg.model, block),
+    sessionOptions,
+  );
   const teacher = options.teacher
     ? await Session.create(options.teacher, { ...sessionOptions, label: 'teacher' })
     : undefined;
@@ -181,5 +209,6 @@ export async function trainModel(
     steps: step,
     graph: tg,
     state,
+    engine,
   };
 }

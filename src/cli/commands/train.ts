@@ -36,6 +36,7 @@ interface TrainCliOptions extends DataCliOptions {
   patience?: string;
   resume?: boolean;
   threads?: string;
+  engine: string;
   testData?: string;
   json?: boolean;
 }
@@ -53,6 +54,11 @@ function optimizerFrom(opts: TrainCliOptions): OptimizerOptions {
   if (opts.optimizer === 'adam' || opts.optimizer === 'adamw')
     return { kind: opts.optimizer, weightDecay: wd };
   throw new PareError('PARE_CONFIG', `--optimizer '${opts.optimizer}': expected sgd, adam or adamw`);
+}
+
+function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' {
+  if (text === 'auto' || text === 'standard' || text === 'nchwc') return text;
+  throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, nchwc or standard`);
 }
 
 export function trainCommand(io: CliIO): Command {
@@ -85,6 +91,7 @@ export function trainCommand(io: CliIO): Command {
     .option('--patience <epochs>', 'stop when test accuracy has not improved for this many epochs')
     .option('--resume', 'continue from the checkpoint at --output (model + .train sidecar)')
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
+    .option('--engine <e>', 'auto, nchwc (ORT blocked conv kernels) or standard ONNX ops', 'auto')
     .option('--json', 'print one JSON object at the end');
   return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
@@ -144,6 +151,7 @@ export function trainCommand(io: CliIO): Command {
       ...(teacher ? { teacher } : {}),
       ...(opts.patience ? { patience: parseIntOption(opts.patience, '--patience') } : {}),
       ...(opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {}),
+      engine: parseEngine(opts.engine),
       ...(resume ? { resume: { state: resume.state, epoch: resume.epoch + 1 } } : {}),
       onEvent,
       onEpochEnd: (m, epoch, state) => {
@@ -171,6 +179,7 @@ export function trainCommand(io: CliIO): Command {
         seconds: h.seconds,
       })),
       seed,
+      engine: result.engine,
     };
     if (opts.json) io.out(JSON.stringify(summary));
     else
