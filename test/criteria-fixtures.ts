@@ -78,3 +78,20 @@ export function randomBatches(name: string, sample: readonly number[], n: number
     [name]: { dims: [n, ...sample], data: Float32Array.from({ length: size }, next) },
   }));
 }
+
+/** A plain chain of conv(3×3) → BN → ReLU with the given widths, then GAP → flatten → fc. */
+export function chainNet(
+  widths: readonly number[],
+  seed = 1,
+  hw = 4,
+): { graph: Graph; analysis: ChannelAnalysis } {
+  const b = new GraphBuilder({ name: 'chain', seed });
+  let h = b.input('x', ['N', 3, hw, hw]);
+  widths.forEach((w, i) => {
+    const c = b.conv(h, { out: w, kernel: 3, pad: 1, name: `c${i + 1}` });
+    h = b.relu(b.batchNorm(c, { name: `bn${i + 1}` }), `r${i + 1}`);
+  });
+  b.output(b.gemm(b.flatten(b.globalAvgPool(h, 'gap'), 'flat'), 3, { name: 'fc' }));
+  const graph = b.build();
+  return { graph, analysis: analyzeChannels(graph) };
+}

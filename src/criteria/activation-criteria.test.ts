@@ -27,7 +27,9 @@ describe('activation-mean and apoz', () => {
     const xs: number[][] = [[], [], []];
     for (const feeds of batches) {
       const r1 = (await runCapturing(model, feeds, ['r1'])).r1!.data as Float32Array;
-      r1.forEach((v, i) => xs[Math.floor(i / 16) % 3]!.push(v));
+      r1.forEach((v, i) => {
+        xs[Math.floor(i / 16) % 3]!.push(v);
+      });
     }
     const m = mean.scores.get('c1')!;
     const a = apoz.scores.get('c1')!;
