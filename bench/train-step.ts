@@ -3,7 +3,7 @@
 // Prints one JSON object. Run: npx tsx bench/train-step.ts [--model resnet20] [--batch 128]
 //   [--threads 2] [--steps 8] [--formulation standard,nchwc] [--profile]
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     formulation: { type: 'string', default: 'standard,nchwc' },
     profile: { type: 'boolean', default: false },
     top: { type: 'boolean', default: false },
+    'keep-profile': { type: 'string' },
   },
 });
 const batch = Number(args.batch);
@@ -72,6 +73,8 @@ async function measure(model: Model, profile: boolean) {
     imagesPerSFromCpu: Math.round((batch * 1000 * threads) / cpuMs),
   };
   if (profile) result.profile = breakdown(dir);
+  if (args['keep-profile'])
+    cpSync(dir, `${args['keep-profile']}-${model.graph.nodes.length}`, { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
