@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HostTensor } from '../src/autodiff/executor.js';
-import { lowerToNchwc } from '../src/autodiff/nchwc/lower-nchwc.js';
-import { probeNchwcBlock } from '../src/autodiff/nchwc/probe-nchwc.js';
+import { modelForOrt } from '../src/autodiff/nchwc/model-for-ort.js';
 import { buildTrainingGraph } from '../src/autodiff/training-graph.js';
 import { initialState } from '../src/autodiff/training-state.js';
 import type { Model } from '../src/ir/model.js';
@@ -111,9 +110,10 @@ const out: Record<string, unknown> = { model: args.model, batch, threads, steps 
 for (const f of args.formulation.split(',')) {
   if (f === 'standard') out.standard = await measure(tg.model, args.profile);
   else if (f === 'nchwc') {
-    const block = await probeNchwcBlock((m) => Session.create(m, { threads: 1 }));
-    out.nchwcBlock = block;
-    if (block) out.nchwc = await measure(lowerToNchwc(tg.model, block), args.profile);
+    // The default path for ORT: lowered when the start-up probe passes.
+    const ort = await modelForOrt(tg.model, (m) => Session.create(m, { threads: 1 }));
+    out.nchwcBlock = ort.nchwcBlock ?? null;
+    if (ort.nchwcBlock) out.nchwc = await measure(ort.model, args.profile);
   }
 }
 console.log(JSON.stringify(out));
