@@ -3,13 +3,12 @@
 // Prints one JSON object. Run: npx tsx bench/train-step.ts [--model resnet20] [--batch 128]
 //   [--threads 2] [--steps 8] [--formulation standard,nchwc] [--profile]
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HostTensor } from '../src/autodiff/executor.js';
-import { lowerToNchwc } from '../src/autodiff/nchwc/lower-nchwc.js';
-import { probeNchwcBlock } from '../src/autodiff/nchwc/probe-nchwc.js';
+import { modelForOrt } from '../src/autodiff/nchwc/model-for-ort.js';
 import { buildTrainingGraph } from '../src/autodiff/training-graph.js';
 import { initialState } from '../src/autodiff/training-state.js';
 import type { Model } from '../src/ir/model.js';
@@ -26,6 +25,7 @@ const { values: args } = parseArgs({
     formulation: { type: 'string', default: 'standard,nchwc' },
     profile: { type: 'boolean', default: false },
     top: { type: 'boolean', default: false },
+    'keep-profile': { type: 'string' },
   },
 });
 const batch = Number(args.batch);
@@ -72,6 +72,8 @@ async function measure(model: Model, profile: boolean) {
     imagesPerSFromCpu: Math.round((batch * 1000 * threads) / cpuMs),
   };
   if (profile) result.profile = breakdown(dir);
+  if (args['keep-profile'])
+    cpSync(dir, `${args['keep-profile']}-${model.graph.nodes.length}`, { recursive: true });
   rmSync(dir, { recursive: true, force: true });
   return result;
 }
@@ -108,9 +110,10 @@ const out: Record<string, unknown> = { model: args.model, batch, threads, steps 
 for (const f of args.formulation.split(',')) {
   if (f === 'standard') out.standard = await measure(tg.model, args.profile);
   else if (f === 'nchwc') {
-    const block = await probeNchwcBlock((m) => Session.create(m, { threads: 1 }));
-    out.nchwcBlock = block;
-    if (block) out.nchwc = await measure(lowerToNchwc(tg.model, block), args.profile);
+    // The default path for ORT: lowered when the start-up probe passes.
+    const ort = await modelForOrt(tg.model, (m) => Session.create(m, { threads: 1 }));
+    out.nchwcBlock = ort.nchwcBlock ?? null;
+    if (ort.nchwcBlock) out.nchwc = await measure(ort.model, args.profile);
   }
 }
 console.log(JSON.stringify(out));

@@ -10,6 +10,7 @@ import type { HostTensor, Open } from '../executor.js';
 import { buildTrainingGraph } from '../training-graph.js';
 import { initialState } from '../training-state.js';
 import { type LowerStats, lowerToNchwc } from './lower-nchwc.js';
+import { modelForOrt } from './model-for-ort.js';
 import { probeNchwcBlock } from './probe-nchwc.js';
 
 const open: Open = (m: Model) => Session.create(m, { threads: 1 });
@@ -40,6 +41,17 @@ describe('NCHWc lowering', () => {
       return open(m);
     };
     expect(await probeNchwcBlock(broken)).toBeUndefined();
+  });
+
+  it('lowers through modelForOrt unless told to keep the standard graph', async () => {
+    const tg = buildTrainingGraph(net(), { optimizer: { kind: 'sgd' } });
+    const kept = await modelForOrt(tg.model, open, { nchwc: false });
+    expect(kept).toEqual({ model: tg.model, nchwcBlock: undefined });
+    const lowered = await modelForOrt(tg.model, open);
+    expect(lowered.nchwcBlock).toBe(await probeNchwcBlock(open));
+    expect(lowered.model.graph.nodes.some((n) => n.domain === 'com.microsoft.nchwc')).toBe(
+      lowered.nchwcBlock !== undefined,
+    );
   });
 
   it('gives the loss and updated state of the standard training step', async () => {

@@ -110,7 +110,7 @@ function lowerConv(e: GradEmitter, node: Node, block: number): boolean {
   const input = blockedInput
     ? e.op('ReorderInput', [x], {}, { domain: NCHWC_DOMAIN, shape: x.type?.shape })
     : x;
-  const filter = reorderFilter(e, w, ws, block, layout);
+  const filter = reorderFilter(e, w, ws, NCHWC_DOMAIN, layout);
   const attrs: Record<string, number | string | readonly number[]> = {};
   for (const [k, a] of node.attributes)
     if (a.kind === 'ints' || a.kind === 'int' || a.kind === 'string') attrs[k] = a.value;
