@@ -6,6 +6,7 @@ import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { pruneCommand } from './prune.js';
 import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
@@ -14,6 +15,7 @@ export type CommandFactory = (io: CliIO) => Command;
 export const commands = {
   inspect: inspectCommand,
   analyze: analyzeCommand,
+  prune: pruneCommand,
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,
