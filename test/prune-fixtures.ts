@@ -30,11 +30,12 @@ export function scramble(graph: Graph, seed = 7): Graph {
   const rng = new Rng(seed);
   for (const node of graph.nodes) {
     node.inputs.forEach((v, i) => {
-      if (!v?.const || v.const.dtype !== 'float32' || v.const.dims.length > 1 || v.const.size < 2) return;
+      const t = v?.const;
+      if (t?.dtype !== 'float32' || t.dims.length > 1 || t.size < 2) return;
       const positive = node.opType === 'BatchNormalization' && (i === 1 || i === 4);
-      const data = new Float32Array(v.const.size);
+      const data = new Float32Array(t.size);
       for (let k = 0; k < data.length; k++) data[k] = positive ? rng.uniform(0.5, 1.5) : rng.normal() * 0.3;
-      graph.setConst(v, Tensor.from('float32', v.const.dims, data));
+      graph.setConst(v!, Tensor.from('float32', t.dims, data));
     });
   }
   return graph;

@@ -71,6 +71,25 @@ describe('buildBackward', () => {
     expect(values[0]).toEqual([5, 7, 9]);
   });
 
+  it('keeps broadcast gradients unexpanded until an op needs the full shape', async () => {
+    const g = graph();
+    const x = g.addInput('x', [2, 3], 11);
+    const c = g.addInput('c', [3, 2], 11);
+    const m = node(g, 'ReduceMean', [x], 'm', [2, 1], { axes: [1] });
+    const y = node(g, 'Add', [x, m], 'y', [2, 3]);
+    const t = node(g, 'Transpose', [y], 't', [3, 2], { perm: [1, 0] });
+    const loss = sumAll(g, node(g, 'Mul', [t, c], 'tc', [3, 2]));
+    const cv = [1, 2, 3, 4, 5, 6];
+    const { values } = await gradients(g, loss, [x], {
+      x: f64([2, 3], [0, 0, 0, 0, 0, 0]),
+      c: f64([3, 2], cv),
+    });
+    // dL/dx[i][j] = c[j][i] + mean_k c[k][i]
+    const ct = [1, 3, 5, 2, 4, 6];
+    expect(values[0]).toEqual(ct.map((v, k) => v + (k < 3 ? 3 : 4)));
+    expect(g.nodes.filter((n) => n.opType === 'Expand').length).toBe(0);
+  });
+
   it('gives exact conv, relu and max-pool gradients on tiny inputs', async () => {
     const g = graph();
     const x = g.addInput('x', [1, 1, 2, 2], 1);

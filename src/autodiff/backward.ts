@@ -6,10 +6,10 @@ import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
 import { describeNode, PareError } from '../util/errors.js';
-import { GradEmitter } from './emitter.js';
+import { broadcastShapes, GradEmitter } from './emitter.js';
 import type { GradContext, GradRule } from './grad-rule.js';
 import { gradRules } from './registry.js';
-import { unbroadcast, unbroadcastAxes } from './unbroadcast.js';
+import { isSmaller, unbroadcast, unbroadcastAxes } from './unbroadcast.js';
 
 export interface BackwardOptions {
   /** dL/d(loss); default ones of the loss's shape. */
@@ -56,24 +56,28 @@ export function buildBackward(
     for (const v of n.inputs) if (v && active.has(v)) onPath.add(v);
   }
 
+  // Contributions to each value's gradient; some may be smaller than the value (see unbroadcast.ts).
   const parts = new Map<Value, Value[]>();
-  const gradOf = (v: Value): Value | undefined => {
+  const gradOf = (v: Value, allowSmaller: boolean): Value | undefined => {
     const list = parts.get(v);
     if (!list || list.length === 0) return undefined;
+    const e = root.scope(`${root.prefix}/${v.name}`);
+    let g = list[0]!;
     if (list.length > 1) {
-      const sum = root.scope(`${root.prefix}/${v.name}`).op('Sum', list, {}, { shape: v.type?.shape });
-      parts.set(v, [sum]);
-      return sum;
+      const shape = broadcastShapes(list.map((p) => p.type?.shape));
+      g = e.op('Sum', list, {}, { shape });
+      parts.set(v, [g]);
     }
-    return list[0];
+    const gs = g.type?.shape;
+    const vs = v.type?.shape;
+    if (!allowSmaller && gs && vs && isSmaller(gs, vs)) {
+      g = e.expandLike(g, v);
+      parts.set(v, [g]);
+    }
+    return g;
   };
   if (onPath.has(loss)) {
-    parts.set(loss, [
-      options.seed ??
-        (loss.staticShape?.length === 0
-          ? root.scalarLike(1, loss)
-          : root.expandLike(root.scalarLike(1, loss), loss)),
-    ]);
+    parts.set(loss, [options.seed ?? root.scalarLike(1, loss)]);
   }
 
   for (let i = forward.length - 1; i >= 0; i--) {
@@ -81,10 +85,10 @@ export function buildBackward(
     if (!n.outputs.some((o) => onPath.has(o))) continue;
     const wants = n.inputs.map((v) => v !== null && onPath.has(v));
     if (!wants.some(Boolean)) continue;
-    const dys = n.outputs.map((o) => (onPath.has(o) ? gradOf(o) : undefined));
-    if (dys.every((d) => d === undefined)) continue;
     const standard = (n.domain === '' || n.domain === 'ai.onnx') && Object.hasOwn(rules, n.opType);
     const rule = standard ? rules[n.opType] : undefined;
+    const dys = n.outputs.map((o) => (onPath.has(o) ? gradOf(o, rule?.broadcastDy === true) : undefined));
+    if (dys.every((d) => d === undefined)) continue;
     if (!rule) {
       throw new PareError(
         'PARE_GRADIENT',
@@ -130,14 +134,14 @@ export function buildBackward(
       }
       let out = g;
       if (g.type?.shape && x.type?.shape) {
-        const axes = unbroadcastAxes(g.type.shape, x.type.shape);
-        if (typeof axes === 'string') {
+        const u = unbroadcastAxes(g.type.shape, x.type.shape);
+        if (typeof u === 'string') {
           throw postCondition(
             n,
-            `gradient of input ${k} ('${x.name}') has shape [${g.type.shape.join(', ')}], expected [${x.type.shape.join(', ')}]: ${axes}`,
+            `gradient of input ${k} ('${x.name}') has shape [${g.type.shape.join(', ')}], expected [${x.type.shape.join(', ')}]: ${u}`,
           );
         }
-        out = unbroadcast(e, g, axes, g.type.shape.length - x.type.shape.length);
+        out = unbroadcast(e, g, u);
       }
       const list = parts.get(x) ?? [];
       list.push(out);
@@ -148,7 +152,7 @@ export function buildBackward(
   const result = new Map<Value, Value>();
   const unreached: Value[] = [];
   for (const w of wrt) {
-    let g = gradOf(w);
+    let g = gradOf(w, false);
     if (!g) {
       unreached.push(w);
       g = root.scope(`${root.prefix}/${w.name}`).zerosLike(w);

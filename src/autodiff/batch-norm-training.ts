@@ -1,7 +1,9 @@
-// BatchNormalization in training mode, built from primitives so the backward pass differentiates it
-// exactly through the batch statistics. Running statistics are updated the way PyTorch does it:
-// new = momentum·old + (1 − momentum)·batch (ONNX momentum, i.e. 1 − PyTorch's), with the unbiased
-// batch variance.
+// BatchNormalization in training mode. The batch statistics are computed from primitives (mean by
+// ReduceMean, variance as E[x²] − E[x]² with ReduceSumSquare) and fed to the inference-form
+// BatchNormalization op, whose rule differentiates through mean and var as well, so the gradient is
+// exact while the forward pass reads x three times and writes y once. Running statistics follow
+// PyTorch: new = momentum·old + (1 − momentum)·batch (ONNX momentum, i.e. 1 − PyTorch's), with the
+// unbiased batch variance.
 
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
@@ -32,32 +34,22 @@ export function expandBatchNorm(graph: Graph, node: Node, e: GradEmitter): Expan
       notes: ['run shape inference on the model first'],
     });
   }
-  const rank = shape.length;
-  const axes = [0, ...Array.from({ length: rank - 2 }, (_, i) => i + 2)];
-  const spread = (v: Value) => e.unsqueeze(v, axes);
+  const axes = [0, ...Array.from({ length: shape.length - 2 }, (_, i) => i + 2)];
   const momentum = node.attrFloat('momentum', 0.9);
-  const eps = e.scalarLike(node.attrFloat('epsilon', 1e-5), x);
+  const epsilon = node.attrFloat('epsilon', 1e-5);
+  const k = (v: number) => e.scalarLike(v, x);
 
-  const batchMean = e.reduceMean(x, axes, true);
-  const centred = e.op('Sub', [x, batchMean]);
-  const batchVar = e.reduceMean(e.op('Mul', [centred, centred]), axes, true);
-  const invStd = e.op('Div', [e.scalarLike(1, x), e.op('Sqrt', [e.op('Add', [batchVar, eps])])]);
-  const a = e.op('Mul', [invStd, spread(scale)]);
-  const y = e.op('Add', [e.op('Mul', [centred, a]), spread(bias)]);
-
-  // Running statistics: per-channel vectors, unbiased variance (n / (n − 1)).
-  const perChannel = (v: Value) => e.squeeze(v, axes);
   const count = elementsPerChannel(e, x, c);
-  const unbiased = e.op('Mul', [
-    perChannel(batchVar),
-    e.op('Div', [count, e.op('Sub', [count, e.scalarLike(1, x)])]),
-  ]);
+  const batchMean = e.reduceMean(x, axes, false);
+  const meanSquare = e.op('Div', [e.reduceSumSquare(x, axes, false), count]);
+  // E[x²] − E[x]² can dip below zero by rounding; Relu keeps √(var + ε) defined.
+  const batchVar = e.op('Relu', [e.op('Sub', [meanSquare, e.op('Mul', [batchMean, batchMean])])]);
+  const y = e.op('BatchNormalization', [x, scale, bias, batchMean, batchVar], { epsilon }, { shape });
+
+  const unbiased = e.op('Mul', [batchVar, e.op('Div', [count, e.op('Sub', [count, k(1)])])]);
   const blend = (old: Value, batch: Value) =>
-    e.op('Add', [
-      e.op('Mul', [old, e.scalarLike(momentum, x)]),
-      e.op('Mul', [batch, e.scalarLike(1 - momentum, x)]),
-    ]);
-  const nextMean = blend(mean, perChannel(batchMean));
+    e.op('Add', [e.op('Mul', [old, k(momentum)]), e.op('Mul', [batch, k(1 - momentum)])]);
+  const nextMean = blend(mean, batchMean);
   const nextVar = blend(variance, unbiased);
 
   const out = node.output();

@@ -140,6 +140,10 @@ export class GradEmitter {
     return this.reduce('ReduceMean', x, axes, keepdims, 18);
   }
 
+  reduceSumSquare(x: Value, axes: readonly number[], keepdims: boolean): Value {
+    return this.reduce('ReduceSumSquare', x, axes, keepdims, 18);
+  }
+
   unsqueeze(x: Value, axes: readonly number[]): Value {
     const s = x.type?.shape;
     let shape: Dim[] | undefined;

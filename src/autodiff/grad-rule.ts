@@ -41,5 +41,10 @@ export type InputGrads = readonly (Value | undefined)[];
 export interface GradRule {
   /** Inputs that can carry a gradient; shapes, axes, indices and running statistics never do. */
   readonly differentiable: readonly number[];
+  /**
+   * The rule is right when dy has any shape that broadcasts to its output's (elementwise rules):
+   * the driver then hands over a broadcast gradient unexpanded instead of materialising it.
+   */
+  readonly broadcastDy?: boolean;
   readonly backward: (ctx: GradContext) => InputGrads;
 }

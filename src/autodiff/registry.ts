@@ -29,6 +29,7 @@ import { padGrad } from './rules/pad.js';
 import { reciprocalGrad } from './rules/reciprocal.js';
 import { reduceMeanGrad } from './rules/reduce-mean.js';
 import { reduceSumGrad } from './rules/reduce-sum.js';
+import { reduceSumSquareGrad } from './rules/reduce-sum-square.js';
 import { reluGrad } from './rules/relu.js';
 import { reshapeGrad } from './rules/reshape.js';
 import { sigmoidGrad } from './rules/sigmoid.js';
@@ -71,6 +72,7 @@ export const gradRules = {
   Reciprocal: reciprocalGrad,
   ReduceMean: reduceMeanGrad,
   ReduceSum: reduceSumGrad,
+  ReduceSumSquare: reduceSumSquareGrad,
   Relu: reluGrad,
   Reshape: reshapeGrad,
   Sigmoid: sigmoidGrad,

@@ -8,7 +8,7 @@ import { createModel, type Model } from '../ir/model.js';
 import { Session } from '../runtime/session.js';
 import { Rng } from '../util/rng.js';
 import { buildEvalGraph } from './eval-graph.js';
-import type { HostTensor } from './test-support/runner.js';
+import type { HostTensor } from './executor.js';
 import { type StepFeeds, StepHarness } from './test-support/step-harness.js';
 import { buildTrainingGraph, type TrainingGraphOptions } from './training-graph.js';
 import { trainedModel } from './training-state.js';

@@ -2,16 +2,11 @@
 // BN statistics, masks), advanced from the step's outputs, and written back into a model at the end.
 // Plain data: whoever executes the graph (ONNX Runtime, another executor) moves it in and out.
 
-import type { TypedArray } from '../ir/dtype.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import { PareError } from '../util/errors.js';
+import type { HostTensor } from './executor.js';
 import type { TrainingGraph } from './training-graph.js';
-
-export interface HostTensor {
-  readonly dims: readonly number[];
-  readonly data: TypedArray;
-}
 
 /** Feeds for every state input and mask (masks start all ones). */
 export function initialState(tg: TrainingGraph): Map<string, HostTensor> {

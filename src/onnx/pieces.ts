@@ -3,6 +3,7 @@
 // file atomically or into one buffer.
 
 import * as fs from 'node:fs';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import type { FileRegion } from './tensor-meta.js';
 
 export type Piece = Uint8Array | FileRegion;
@@ -85,24 +86,7 @@ function readInto(src: FileRegion, into: Uint8Array, skip: number): void {
   }
 }
 
-/**
- * Write pieces to `file` through a temporary file in the same folder, then rename, so readers
- * never see a half-written model. `beforeRename` runs once the data is safely on disk.
- */
+/** Write pieces to `file` atomically; `beforeRename` runs once the data is safely on disk. */
 export function writeAtomic(file: string, pieces: readonly Piece[], beforeRename?: () => void): void {
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  const fd = fs.openSync(tmp, 'w');
-  let open = true;
-  try {
-    writePieces(fd, pieces);
-    fs.fsyncSync(fd);
-    open = false;
-    fs.closeSync(fd);
-    beforeRename?.();
-    fs.renameSync(tmp, file);
-  } catch (err) {
-    if (open) fs.closeSync(fd);
-    fs.rmSync(tmp, { force: true });
-    throw err;
-  }
+  writeFileAtomic(file, (fd) => writePieces(fd, pieces), beforeRename);
 }

@@ -109,4 +109,21 @@ describe('constValue / symbolicValue', () => {
     expect(zeros.type?.shape).toEqual([6]);
     expect(symbolicValue(g, whole)?.data).toEqual([1, 6, 10, 'W']);
   });
+
+  it('evaluates Equal and Where over symbols (exporters guard Reshape targets this way)', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const g = b.graph;
+    const x = b.input('x', ['N', 3, 4]);
+    const s = g.addNode('Shape', [x], ['s']).output();
+    const sevens = b.ints('sevens', [7, 7, 7]);
+    const eq = g.addNode('Equal', [s, b.ints('probe', [1, 3, 1])], ['eq']).output();
+    const w = g.addNode('Where', [eq, s, sevens], ['w']).output();
+    const same = g.addNode('Equal', [s, s], ['same']).output();
+    const w2 = g.addNode('Where', [same, s, sevens], ['w2']).output();
+    for (const v of [w, w2]) g.addOutput(v);
+    inferShapes(g);
+    expect(symbolicValue(g, eq)?.data).toEqual([null, 1, 0]); // N = 1 is not known
+    expect(symbolicValue(g, w)?.data).toEqual([null, 3, 7]);
+    expect(symbolicValue(g, w2)?.data).toEqual(['N', 3, 4]);
+  });
 });

@@ -95,4 +95,16 @@ describe('computeCosts with unknown shapes', () => {
     expect(r.diagnostics.some((x) => x.code === 'PARE_UNSUPPORTED_OP' && x.node?.name === 's2d')).toBe(true);
     expect(r.params).toBe(4 * 12);
   });
+
+  it('counts weights held in Constant nodes', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const x = b.input('x', ['N', 2, 4, 4]);
+    const w = b.graph.addNode('Constant', [], ['w'], {
+      attrs: { value: Tensor.float32([3, 2, 1, 1], [1, 2, 3, 4, 5, 6]) },
+    });
+    b.graph.addOutput(b.op('Conv', [x, w.output()], { kernel_shape: [1, 1] }, { name: 'c' }));
+    const r = computeCosts(b.build());
+    expect(r.params).toBe(6);
+    expect(r.macs).toBe(3 * 4 * 4 * 2);
+  });
 });

@@ -3,8 +3,9 @@
 
 import type { Node } from '../ir/node.js';
 import type { OpSpec } from './op-spec.js';
-import { arithmeticSpec, broadcastInputs, compareSpec, whereSpec } from './rules/binary.js';
+import { arithmeticSpec, meanSpec } from './rules/binary.js';
 import { castSpec } from './rules/cast.js';
+import { compareSpec, whereSpec } from './rules/compare.js';
 import { concatSpec } from './rules/concat.js';
 import { constantOfShapeSpec, constantSpec } from './rules/constant.js';
 import { convSpec } from './rules/conv.js';
@@ -109,18 +110,7 @@ export const opSpecs = {
   ),
   Min: arithmeticSpec(Math.min, undefined, Number.POSITIVE_INFINITY),
   Sum: arithmeticSpec((a, b) => a + b),
-  Mean: {
-    shape: (node, ctx) => [
-      {
-        elemType: ctx.elemType(0),
-        shape: broadcastInputs(
-          node,
-          ctx,
-          node.inputs.map((_, i) => i),
-        ),
-      },
-    ],
-  },
+  Mean: meanSpec,
   Equal: compareSpec((a, b) => a === b),
   Less: compareSpec((a, b) => a < b),
   LessOrEqual: compareSpec((a, b) => a <= b),

@@ -10,7 +10,7 @@ import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Dim, Value } from '../ir/value.js';
 import { throughIdentity } from '../ops/const-eval.js';
-import { describeNode, PareError } from '../util/errors.js';
+import { describeNode, type NodeRef, PareError } from '../util/errors.js';
 import { sliceAxis } from './tensor-axis.js';
 
 export class Pruner implements PruneContext {
@@ -105,12 +105,12 @@ export class Pruner implements PruneContext {
     const v = node.input(input);
     const t = resolveConstant(v);
     const what = `${describeNode(node)} input ${input} ('${v?.name ?? ''}')`;
-    if (!t) throw new PareError('PARE_SURGERY', `${what} is not a constant`, { node });
+    if (!t) throw new PareError('PARE_SURGERY', `${what} is not a constant`, { node: refOf(node) });
     this.setConstant(node, input, sliceAxis(t, axis, keep, what));
   }
 
   fail(node: Node, message: string): never {
-    throw new PareError('PARE_SURGERY', `${describeNode(node)}: ${message}`, { node });
+    throw new PareError('PARE_SURGERY', `${describeNode(node)}: ${message}`, { node: refOf(node) });
   }
 
   /** Remove constants and producers (Identity, Constant, Shape chains) that rewriting left unused. */
@@ -133,4 +133,9 @@ export class Pruner implements PruneContext {
       queue.push(...inputs);
     }
   }
+}
+
+/** Errors carry a plain reference, not the node (which would drag the whole graph along). */
+function refOf(node: Node): NodeRef {
+  return { name: node.name, opType: node.opType, domain: node.domain };
 }

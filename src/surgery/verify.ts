@@ -72,7 +72,7 @@ export async function verifyPlan(
     }
   } finally {
     await a.release();
-    await b.release();
+    await b?.release();
   }
   const outputs = [...checks].map(([name, c]) => ({ name, ...c }));
   const maxAbsDiff = Math.max(0, ...outputs.map((o) => o.maxAbsDiff));

@@ -4,5 +4,6 @@ import type { GradRule } from '../grad-rule.js';
 
 export const addGrad: GradRule = {
   differentiable: [0, 1],
+  broadcastDy: true,
   backward: (ctx) => [ctx.dy(), ctx.dy()],
 };

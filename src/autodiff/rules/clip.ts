@@ -6,6 +6,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const clipGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, x, node }) => {
     const input = x(0);
     const bound = (i: number, attr: string): Value | undefined => {

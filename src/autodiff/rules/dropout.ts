@@ -5,6 +5,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const dropoutGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, node, fail }) => {
     const mode = node.input(2);
     if (!mode || (mode.const && mode.const.toNumbers()[0] === 0)) return [dy()];

@@ -1,4 +1,4 @@
-// GlobalAveragePool: dy spread evenly over the spatial extent.
+// GlobalAveragePool: dy / (H·W), left [N, C, 1, 1]: it broadcasts over the spatial extent.
 
 import type { GradRule } from '../grad-rule.js';
 
@@ -8,6 +8,6 @@ export const globalAveragePoolGrad: GradRule = {
     const size = dimsAfterBatch(x(0))
       .slice(1)
       .reduce((a, b) => a * b, 1);
-    return [e.op('Mul', [e.expandLike(dy(), x(0)), e.scalarLike(1 / size, dy())])];
+    return [e.op('Mul', [dy(), e.scalarLike(1 / size, dy())])];
   },
 };

@@ -4,6 +4,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const hardSigmoidGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, y, node }) => {
     const alpha = e.scalarLike(node.attrFloat('alpha', 0.2), y());
     const zero = e.scalarLike(0, y());

@@ -5,6 +5,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const hardSwishGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, x }) => {
     const v = x(0);
     const c = (k: number) => e.scalarLike(k, v);

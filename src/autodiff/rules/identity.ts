@@ -4,5 +4,6 @@ import type { GradRule } from '../grad-rule.js';
 
 export const identityGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ dy }) => [dy()],
 };

@@ -4,6 +4,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const leakyReluGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, x, node }) => {
     const alpha = e.scalarLike(node.attrFloat('alpha', 0.01), x(0));
     const positive = e.op('Greater', [x(0), e.scalarLike(0, x(0))]);

@@ -5,6 +5,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const pReluGrad: GradRule = {
   differentiable: [0, 1],
+  broadcastDy: true,
   backward: ({ e, dy, x, needs }) => {
     const zero = e.scalarLike(0, x(0));
     const positive = e.op('Greater', [x(0), zero]);

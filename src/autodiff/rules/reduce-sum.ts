@@ -1,4 +1,4 @@
-// ReduceSum: dy (with the reduced axes restored) broadcast back to the input's shape.
+// ReduceSum: dy with the reduced axes restored (extent 1); it broadcasts to the input's shape.
 
 import type { GradRule } from '../grad-rule.js';
 import { reduceAxes } from './reduce-axes.js';
@@ -9,6 +9,7 @@ export const reduceSumGrad: GradRule = {
     const { e, dy, x, node, shape } = ctx;
     const axes = reduceAxes(ctx, shape(x(0)).length);
     const kept = node.attrInt('keepdims', 1) === 1 || axes.length === 0 ? dy() : e.unsqueeze(dy(), axes);
-    return [e.expandLike(kept, x(0))];
+    // Unexpanded: the driver broadcasts it where it is consumed.
+    return [kept];
   },
 };

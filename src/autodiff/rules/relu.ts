@@ -5,6 +5,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const reluGrad: GradRule = {
   differentiable: [0],
+  broadcastDy: true,
   backward: ({ e, dy, y }) => {
     const zero = e.scalarLike(0, y());
     return [e.op('Where', [e.op('Greater', [y(), zero]), dy(), zero])];

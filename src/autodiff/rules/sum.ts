@@ -4,5 +4,6 @@ import type { GradRule } from '../grad-rule.js';
 
 export const sumGrad: GradRule = {
   differentiable: Array.from({ length: 64 }, (_, i) => i),
+  broadcastDy: true,
   backward: (ctx) => ctx.node.inputs.map((_, i) => (ctx.needs(i) ? ctx.dy() : undefined)),
 };

@@ -4,6 +4,7 @@ import type { GradRule } from '../grad-rule.js';
 
 export const whereGrad: GradRule = {
   differentiable: [1, 2],
+  broadcastDy: true,
   backward: ({ e, dy, x, needs }) => {
     const zero = e.scalarLike(0, dy());
     return [

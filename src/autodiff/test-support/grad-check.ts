@@ -9,7 +9,7 @@ import type { Tensor } from '../../ir/tensor.js';
 import type { Dim, Value } from '../../ir/value.js';
 import { Rng } from '../../util/rng.js';
 import { buildBackward } from '../backward.js';
-import type { HostTensor, Open } from './runner.js';
+import type { HostTensor, Open } from '../executor.js';
 
 export type Float = 'float32' | 'float64';
 

@@ -171,6 +171,15 @@ export const ruleCases = {
       symbolicBatch: true,
     },
   ],
+  ReduceSumSquare: [
+    {
+      name: 'reduce sum square bn axes',
+      op: 'ReduceSumSquare',
+      inputs: [x(2, 3, 2, 2)],
+      attrs: { axes: [0, 2, 3], keepdims: 0 },
+    },
+    { name: 'reduce sum square opset 18', op: 'ReduceSumSquare', inputs: [x(2, 3), ints(1)], opset: 18 },
+  ],
   Flatten: [
     { name: 'flatten', op: 'Flatten', inputs: [x(2, 3, 2, 2)], attrs: { axis: 1 }, symbolicBatch: true },
   ],
@@ -390,6 +399,12 @@ export const ruleCases = {
         { shape: [3], kind: 'const', data: Tensor.from('float64', [3], Float64Array.from([0.5, 1.5, 2])) },
       ],
       attrs: { epsilon: 1e-3 },
+    },
+    {
+      name: 'batch norm with batch statistics as inputs',
+      op: 'BatchNormalization',
+      inputs: [x(3, 2, 2, 2), x(2), x(2), x(2), positive(2)],
+      attrs: { epsilon: 1e-2 },
     },
   ],
 } satisfies Record<GradOpType, readonly OpCase[]>;

@@ -1,10 +1,10 @@
 // Test support: one vitest case per finite-difference case of the given ops.
 
 import { expect, it } from 'vitest';
+import type { Open } from '../executor.js';
 import type { GradOpType } from '../registry.js';
 import { checkGradient } from './grad-check.js';
 import { ruleCases } from './rule-cases.js';
-import type { Open } from './runner.js';
 
 export function finiteDifferenceTests(ops: readonly GradOpType[], open: Open): void {
   for (const op of ops) {

@@ -2,7 +2,7 @@
 
 import type { Graph } from '../../ir/graph.js';
 import { createModel } from '../../ir/model.js';
-import type { HostFeeds, HostTensor, Open } from './runner.js';
+import type { HostFeeds, HostTensor, Open } from '../executor.js';
 
 export async function runGraph(open: Open, g: Graph, feeds: HostFeeds): Promise<Record<string, HostTensor>> {
   const s = await open(createModel(g));

@@ -1,9 +1,9 @@
 // Test support: run a training-step graph for a few steps through an injected executor, keeping the
 // host state the way a training loop would.
 
+import type { HostFeeds, HostTensor, Open, OpenSession } from '../executor.js';
 import type { TrainingGraph } from '../training-graph.js';
 import { advanceState, initialState } from '../training-state.js';
-import type { HostFeeds, HostTensor, Open, OpenSession } from './runner.js';
 
 export interface StepFeeds {
   readonly batch: HostTensor;

@@ -6,6 +6,8 @@ import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { pruneCommand } from './prune.js';
+import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
 export type CommandFactory = (io: CliIO) => Command;
@@ -13,7 +15,9 @@ export type CommandFactory = (io: CliIO) => Command;
 export const commands = {
   inspect: inspectCommand,
   analyze: analyzeCommand,
+  prune: pruneCommand,
   apply: applyCommand,
   eval: evalCommand,
+  train: trainCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;

@@ -1,8 +1,8 @@
-// Test support: the executor interface the checks run graphs through. Tests pass ONNX Runtime's
-// Session (autodiff itself never imports the runtime: the graphs do not know who executes them).
+// Who executes the graphs autodiff builds: a minimal interface (ONNX Runtime's Session satisfies it;
+// another executor may). autodiff never imports the runtime itself.
 
-import type { TypedArray } from '../../ir/dtype.js';
-import type { Model } from '../../ir/model.js';
+import type { TypedArray } from '../ir/dtype.js';
+import type { Model } from '../ir/model.js';
 
 export interface HostTensor {
   readonly dims: readonly number[];
