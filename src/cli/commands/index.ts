@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
+import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
@@ -19,5 +20,6 @@ export const commands = {
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,
+  demo: demoCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;

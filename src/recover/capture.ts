@@ -3,8 +3,8 @@
 
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
+import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { type HostTensor, Session, type SessionOptions } from './session.js';
 
 export interface CaptureOptions extends SessionOptions {
   /** Stop after this many samples. */
