@@ -3,9 +3,9 @@
 // batches of 16 (collection timed separately). Prints one JSON object.
 // Run: npx tsx bench/criteria.ts [model] [repeats]
 
-import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { allocate } from '../src/allocate/allocate.js';
 import { CostModel } from '../src/allocate/cost-model.js';
+import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { collectActivationStats } from '../src/criteria/activation-stats.js';
 import { activationRequests, importance } from '../src/criteria/importance.js';
 import { criteria, criterionNames } from '../src/criteria/registry.js';

@@ -18,7 +18,10 @@ export interface CalibrationOptions {
   readonly transforms?: readonly Transform[];
 }
 
-export async function* calibrationBatches(dataset: Dataset, options: CalibrationOptions): AsyncGenerator<Feeds> {
+export async function* calibrationBatches(
+  dataset: Dataset,
+  options: CalibrationOptions,
+): AsyncGenerator<Feeds> {
   const seed = options.seed ?? 0;
   const indices = sampleBalanced(dataset.labels, dataset.numClasses, options.count ?? 256, seed);
   const subset = subsetDataset(dataset, indices, `${dataset.name} calibration`);
