@@ -28,7 +28,7 @@ export const fpgmCriterion = {
     if (parts.length === 0) return { skip: noKernelReason(ctx.group, o.members) };
     const out: Float32Array[] = [];
     for (const { rows, cols } of parts)
-      out.push(Float32Array.from(await distanceSums(rows, cols, o.distance, (d, r, c) => ctx.gram(d, r, c))));
+      out.push(new Float32Array(await distanceSums(rows, cols, o.distance, (d, r, c) => ctx.gram(d, r, c))));
     return out;
   },
 } as const satisfies Criterion<typeof options>;

@@ -68,7 +68,7 @@ export class MomentsWalk {
   private fromBn(beta: Float32Array, gamma: Float32Array): Moments {
     const fix = (g: number) => (g >= 0 ? g : this.options.negativeGamma === 'abs' ? -g : 1e-5);
     return {
-      mean: Float64Array.from(beta),
+      mean: new Float64Array(beta),
       variance: Float64Array.from(gamma, (g) => fix(g) ** 2),
     };
   }

@@ -86,20 +86,22 @@ export function shiftScores(
   const outs = dims[outAxis]!;
   const ins = dims[axis]!;
   const s = kernelSums(data, dims, outAxis, axis);
-  const out = new Float32Array(channels);
+  // j outer, k inner: row j of s is read in order (k-major access strides by `ins`: cache misses).
+  const total = new Float64Array(channels);
   const { block, indexMap } = member;
-  for (let k = 0; k < channels; k++) {
-    let total = 0;
-    for (let j = 0; j < outs; j++) {
+  for (let j = 0; j < outs; j++) {
+    const row = j * ins;
+    for (let k = 0; k < channels; k++) {
       let d = 0;
       for (let b = 0; b < block; b++) {
         const p = indexMap[k * block + b]!;
-        d += s[j * ins + p]! * e[p]!;
+        d += s[row + p]! * e[p]!;
       }
-      total += Math.abs(d);
+      total[k] = total[k]! + Math.abs(d);
     }
-    out[k] = total / outs;
   }
+  const out = new Float32Array(channels);
+  for (let k = 0; k < channels; k++) out[k] = total[k]! / outs;
   return out;
 }
 
@@ -115,7 +117,7 @@ function kernelSums(
   if (outAxis === 0 && axis === 1) {
     // Conv [O, I, kh, kw] and Gemm transB=1 [out, in]: each (j, p) owns one contiguous run.
     const inner = data.length / (outs * ins);
-    if (inner === 1) return Float64Array.from(data);
+    if (inner === 1) return new Float64Array(data);
     for (let q = 0; q < outs * ins; q++) {
       let acc = 0;
       for (let i = q * inner; i < (q + 1) * inner; i++) acc += data[i]!;

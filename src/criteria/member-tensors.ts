@@ -61,6 +61,9 @@ export function channelRows(
   const inner = dims.slice(axis + 1).reduce((a, b) => a * b, 1);
   const { block, indexMap } = member;
   const cols = outer * block * inner;
+  // Filters of a producer in order (axis 0, the identity map): the rows are the data itself.
+  if (outer === 1 && indexMap.length === len && indexMap.every((p, i) => p === i))
+    return { rows: data.subarray(0, channels * cols), cols };
   const rows = new Float32Array(channels * cols);
   for (let c = 0; c < channels; c++) {
     let k = c * cols;

@@ -4,7 +4,7 @@
 export type Normalizer = (scores: Float32Array) => Float32Array;
 
 export const normalizers = {
-  none: (s) => Float32Array.from(s),
+  none: (s) => new Float32Array(s),
   /** s / mean(s) (Torch-Pruning's default): 1 is the group's average channel. */
   mean: (s) => divideBy(s, sumOf(s) / s.length),
   max: (s) => divideBy(s, maxOf(s)),
@@ -40,7 +40,7 @@ function maxOf(s: Float32Array): number {
 // A zero, negative or non-finite denominator would flip or destroy the order: leave the scores as
 // they are (a group of all-zero scores stays all zero).
 function divideBy(s: Float32Array, d: number): Float32Array {
-  const out = Float32Array.from(s);
+  const out = new Float32Array(s);
   if (!(d > 0) || !Number.isFinite(d)) return out;
   for (let i = 0; i < out.length; i++) out[i] = out[i]! / d;
   return out;

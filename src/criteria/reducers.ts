@@ -13,11 +13,11 @@ export const reducers = {
   },
   sum: (rows) => sumRows(rows),
   max: (rows) => {
-    const out = Float32Array.from(rows[0]!);
+    const out = new Float32Array(rows[0]!);
     for (const r of rows.slice(1)) for (let i = 0; i < out.length; i++) out[i] = Math.max(out[i]!, r[i]!);
     return out;
   },
-  first: (rows) => Float32Array.from(rows[0]!),
+  first: (rows) => new Float32Array(rows[0]!),
 } as const satisfies Record<string, Reducer>;
 
 export type ReducerName = keyof typeof reducers;
@@ -40,5 +40,5 @@ export function reduceRows(name: ReducerName, rows: readonly Float32Array[]): Fl
 function sumRows(rows: readonly Float32Array[]): Float32Array {
   const acc = new Float64Array(rows[0]!.length);
   for (const r of rows) for (let i = 0; i < acc.length; i++) acc[i] = acc[i]! + r[i]!;
-  return Float32Array.from(acc);
+  return new Float32Array(acc);
 }
