@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryIO } from '../src/cli/io.js';
+import { run } from '../src/cli/main.js';
+import { readModel } from '../src/onnx/read.js';
+import { computeCosts } from '../src/ops/costs.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+
+describe('pare demo (the README main job)', () => {
+  it('prunes the shipped model to half its MACs, proves the cut, and BN recalibration recovers accuracy', async () => {
+    const io = memoryIO();
+    const out = join(dir, 'pruned.onnx');
+    const code = await run(['node', 'pare', 'demo', '--json', '-o', out], io);
+    expect(io.stderr).toEqual([]);
+    expect(code).toBe(0);
+    const r = JSON.parse(io.stdout.join(''));
+    expect(r.verified).toBe(true);
+    expect(r.testImages).toBe(2000);
+    const [orig, pruned, recovered] = r.rows;
+    expect(pruned.macs / orig.macs).toBeGreaterThan(0.49);
+    expect(pruned.macs / orig.macs).toBeLessThan(0.51);
+    expect(orig.acc).toBeGreaterThan(0.75);
+    expect(recovered.acc).toBeGreaterThan(pruned.acc);
+    // The written model is the recovered one, with the pruned size.
+    expect(computeCosts(readModel(out).graph).macs).toBe(recovered.macs);
+  });
+});
