@@ -2,10 +2,11 @@
 // fingerprint. Plans are JSON files that can be saved, diffed and applied again.
 
 import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Attribute } from '../ir/attribute.js';
 import type { Graph } from '../ir/graph.js';
+import { writeFileAtomic } from '../util/atomic-write.js';
 import { PareError } from '../util/errors.js';
 import type { ChannelAnalysis } from './channel-types.js';
 
@@ -117,7 +118,7 @@ export async function readPlan(file: string): Promise<PruningPlan> {
 
 export async function writePlan(file: string, plan: PruningPlan): Promise<void> {
   try {
-    await writeFile(file, serializePlan(plan));
+    writeFileAtomic(file, serializePlan(plan));
   } catch (cause) {
     throw new PareError('PARE_IO', `cannot write plan '${file}': ${(cause as Error).message}`, {
       file,
