@@ -25,11 +25,19 @@ export function summarize(analysis: ChannelAnalysis): string[] {
   });
 }
 
+const scrambled = new Set([
+  ...[1, 2, 3, 4].map((i) => `BatchNormalization:${i}`),
+  ...['Conv', 'ConvTranspose', 'Gemm'].map((op) => `${op}:2`),
+  'InstanceNormalization:1',
+  'InstanceNormalization:2',
+]);
+
 /** Random BN statistics and biases, so that a wrong slice shows in the outputs. */
 export function scramble(graph: Graph, seed = 7): Graph {
   const rng = new Rng(seed);
   for (const node of graph.nodes) {
     node.inputs.forEach((v, i) => {
+      if (!scrambled.has(`${node.opType}:${i}`)) return;
       const t = v?.const;
       if (t?.dtype !== 'float32' || t.dims.length > 1 || t.size < 2) return;
       const positive = node.opType === 'BatchNormalization' && (i === 1 || i === 4);

@@ -164,6 +164,34 @@ describe('applyPlan per op', () => {
   });
 });
 
+/** FPN-style: upsample ×2 by scales, concat with a finer map (Resize inputs differ by opset). */
+function fpn(opset: number) {
+  const b = new GraphBuilder({ name: `fpn${opset}`, seed: 9, opset });
+  const x = b.input('x', ['N', 3, 8, 8]);
+  const fine = b.relu(b.conv(x, { out: 4, kernel: 3, pad: 1, name: 'fine' }));
+  const coarse = b.relu(b.conv(fine, { out: 6, kernel: 3, pad: 1, stride: 2, name: 'coarse' }));
+  const scales = b.weight('scales', [4], Float32Array.of(1, 1, 2, 2));
+  const inputs = opset >= 11 ? [coarse, b.weight('roi', [0], new Float32Array(0)), scales] : [coarse, scales];
+  const up = b.op('Resize', inputs, { mode: 'nearest' }, { name: 'up', shape: ['N', 6, 8, 8] });
+  b.output(b.conv(b.concat([fine, up], 'cat'), { out: 2, kernel: 1, name: 'head' }));
+  return scramble(b.build());
+}
+
+describe('Resize by scales', () => {
+  for (const opset of [10, 13]) {
+    it(`opset ${opset}: channels pass through the upsample`, async () => {
+      const g = fpn(opset);
+      expect(summarize(analyzeChannels(g)).slice(1, 3)).toEqual([
+        'fine ×4: out fine, in coarse, in head',
+        'coarse ×6: out coarse, in head',
+      ]);
+      const proof = await prove(g, 0.5, 5);
+      expect(proof.verify.passed).toBe(true);
+      expect(proof.actual).toEqual(proof.predicted);
+    });
+  }
+});
+
 describe('tied weights', () => {
   it('two convs tied through Identity and sliced alike keep one weight', async () => {
     const b = new GraphBuilder({ name: 'tied', seed: 8 });

@@ -19,24 +19,27 @@ export function buildGroups(sg: SlotGraph): ChannelGroup[] {
   const blockersOf = collectBlockers(sg, root);
 
   // Signature of each channel: the slots it touches with counts, then its blockers.
-  const sig = new Map<number, number[]>();
+  const sig: (number[] | undefined)[] = new Array(root.length);
+  const order: number[] = [];
   for (const s of sg.slots) {
     const base = sg.bases[s.id]!;
     for (let i = 0; i < s.size; i++) {
       const r = root[base + i]!;
-      let parts = sig.get(r);
+      let parts = sig[r];
       if (!parts) {
         parts = [];
-        sig.set(r, parts);
+        sig[r] = parts;
+        order.push(r);
       }
       if (parts[parts.length - 2] === s.id) parts[parts.length - 1]!++;
       else parts.push(s.id, 1);
     }
   }
   const drafts = new Map<string, GroupDraft>();
-  const draftOf = new Map<number, GroupDraft>();
-  const atomIndex = new Map<number, number>();
-  for (const [r, parts] of sig) {
+  const draftOf: GroupDraft[] = new Array(root.length);
+  const atomIndex = new Int32Array(root.length);
+  for (const r of order) {
+    const parts = sig[r]!;
     const blockers = [...(blockersOf.get(r) ?? [])];
     const key = `${parts.join(',')}|${blockers.join('\u0000')}`;
     let d = drafts.get(key);
@@ -46,9 +49,9 @@ export function buildGroups(sg: SlotGraph): ChannelGroup[] {
       d = { roots: [], counts, blockers, maps: new Map() };
       drafts.set(key, d);
     }
-    atomIndex.set(r, d.roots.length);
+    atomIndex[r] = d.roots.length;
     d.roots.push(r);
-    draftOf.set(r, d);
+    draftOf[r] = d;
   }
   fillIndexMaps(sg, root, drafts, draftOf, atomIndex);
   return finish(sg, [...drafts.values()]);
@@ -75,26 +78,29 @@ function fillIndexMaps(
   sg: SlotGraph,
   root: Int32Array,
   drafts: Map<string, GroupDraft>,
-  draftOf: Map<number, GroupDraft>,
-  atomIndex: Map<number, number>,
+  draftOf: readonly GroupDraft[],
+  atomIndex: Int32Array,
 ): void {
   for (const d of drafts.values())
     for (const [slotId, count] of d.counts) d.maps.set(slotId, new Int32Array(d.roots.length * count));
+  const fill = new Int32Array(root.length);
   for (const s of sg.slots) {
     const base = sg.bases[s.id]!;
-    const fill = new Map<GroupDraft, Int32Array>();
+    // Positions of one group tend to come in runs: look its map up once per run.
+    let last: GroupDraft | undefined;
+    let map: Int32Array = new Int32Array(0);
+    let count = 0;
     for (let i = 0; i < s.size; i++) {
       const r = root[base + i]!;
-      const d = draftOf.get(r)!;
-      const a = atomIndex.get(r)!;
-      let f = fill.get(d);
-      if (!f) {
-        f = new Int32Array(d.roots.length);
-        fill.set(d, f);
+      const d = draftOf[r]!;
+      if (d !== last) {
+        last = d;
+        map = d.maps.get(s.id)!;
+        count = d.counts.get(s.id)!;
       }
-      const count = d.counts.get(s.id)!;
-      d.maps.get(s.id)![a * count + f[a]!++] = i;
+      map[atomIndex[r]! * count + fill[r]!++] = i;
     }
+    for (let i = 0; i < s.size; i++) fill[root[base + i]!] = 0;
   }
 }
 

@@ -8,6 +8,7 @@ import type { Value } from '../ir/value.js';
 import { throughIdentity } from '../ops/const-eval.js';
 import type { CostReport } from '../ops/costs.js';
 import { findParams } from '../ops/params.js';
+import { opSpecOf } from '../ops/registry.js';
 import type { ChannelAnalysis, ChannelGroup, ChannelMember } from './channel-types.js';
 import { valueKeeps } from './value-keeps.js';
 
@@ -93,7 +94,9 @@ export function predictCosts(
         axes.reduce((f, [, v]) => f * ratio(v), 1),
       );
     }
-    for (const f of copies.values()) params += p.size * f;
+    // The cost model does not count constants below an op's minimum (an Add bias cut to 1 entry).
+    const min = opSpecOf(p.node)?.paramMinSize ?? 1;
+    for (const f of copies.values()) if (Math.round(p.size * f) >= min) params += p.size * f;
   }
   return { macs: Math.round(macs), params: Math.round(params) };
 }

@@ -29,7 +29,7 @@ function failure(f: () => unknown): PareError {
 }
 
 describe('modelFingerprint', () => {
-  it('is stable across clone, ONNX round trip, weight changes and shape annotation', () => {
+  it('is stable across clone, ONNX round trip, weight changes, shape inference and fixed input dims', () => {
     const g = net();
     const fp = modelFingerprint(g);
     expect(fp).toMatch(/^sha256:[0-9a-f]{32}$/);
@@ -37,7 +37,8 @@ describe('modelFingerprint', () => {
     expect(modelFingerprint(decodeModel(encodeModel(createModel(g))).graph)).toBe(fp);
     const w = g.value('c1.weight')!;
     g.setConst(w, Tensor.from('float32', w.const!.dims, new Float32Array(w.const!.size)));
-    inferShapes(g);
+    inferShapes(g, { inputShapes: { x: [2, 3, 4, 4] } });
+    expect(g.inputs[0]!.type!.shape).toEqual([2, 3, 4, 4]);
     expect(modelFingerprint(g)).toBe(fp);
   });
 

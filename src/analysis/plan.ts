@@ -33,7 +33,7 @@ const planSchema = z.object({
 });
 
 /**
- * sha256 of the graph's structure: opsets, inputs/outputs with declared shapes, nodes (op, name,
+ * sha256 of the graph's structure: opsets, inputs (name, type, rank) and outputs, nodes (op, name,
  * inputs, outputs, attributes; tensor attributes by type and dims) and initializer names, types and
  * dims. Weight values are left out, so fine-tuning keeps the fingerprint; any structural change
  * (surgery, BN folding, renaming) changes it.
@@ -42,8 +42,8 @@ export function modelFingerprint(graph: Graph): string {
   const h = createHash('sha256');
   const line = (...parts: unknown[]) => h.update(`${parts.map(String).join('\u0001')}\n`);
   for (const [domain, version] of [...graph.opsets].sort()) line('opset', domain, version);
-  for (const v of graph.inputs)
-    if (!v.isConst) line('in', v.name, v.type?.elemType, v.type?.shape?.join(','));
+  // Inputs by rank only: fixing a dynamic dim (--input-shape) must not orphan a plan.
+  for (const v of graph.inputs) if (!v.isConst) line('in', v.name, v.type?.elemType, v.type?.shape?.length);
   for (const v of graph.outputs) line('out', v.name);
   for (const v of graph.initializers) line('init', v.name, v.const!.dataType, v.const!.dims.join(','));
   for (const n of graph.nodes) {

@@ -22,17 +22,11 @@ export function sliceAxis(t: Tensor, axis: number, keep: Int32Array, what: strin
   for (let a = axis + 1; a < dims.length; a++) inner *= dims[a]!;
   const src = t.data;
   const out = new (src.constructor as new (n: number) => TypedArray)(outer * keep.length * inner);
-  let w = 0;
-  for (let o = 0; o < outer; o++) {
-    const base = o * d * inner;
-    for (const k of keep) {
-      const from = base + k * inner;
-      if (inner === 1) out[w++] = src[from]!;
-      else {
-        (out as Float32Array).set((src as Float32Array).subarray(from, from + inner), w);
-        w += inner;
-      }
-    }
+  if (src instanceof Float32Array) copyKept(src, out as Float32Array, outer, d, inner, keep);
+  else {
+    let w = 0;
+    for (let o = 0; o < outer; o++)
+      for (const k of keep) for (let i = 0; i < inner; i++) out[w++] = src[(o * d + k) * inner + i]!;
   }
   dims[axis] = keep.length;
   return Tensor.from(dt, dims, out);
@@ -50,4 +44,25 @@ export function zeroAxis(t: Tensor, axis: number, drop: Int32Array): Tensor {
   for (let o = 0; o < outer; o++)
     for (const k of drop) data.fill(0, (o * d + k) * inner, (o * d + k + 1) * inner);
   return Tensor.from('float32', dims, data);
+}
+
+/** The hot loop for float weights: short rows element by element, long rows with one set() each. */
+function copyKept(
+  src: Float32Array,
+  out: Float32Array,
+  outer: number,
+  d: number,
+  inner: number,
+  keep: Int32Array,
+) {
+  let w = 0;
+  for (let o = 0; o < outer; o++) {
+    const base = o * d * inner;
+    for (let j = 0; j < keep.length; j++) {
+      const from = base + keep[j]! * inner;
+      if (inner >= 64) out.set(src.subarray(from, from + inner), w);
+      else for (let i = 0; i < inner; i++) out[w + i] = src[from + i]!;
+      w += inner;
+    }
+  }
 }

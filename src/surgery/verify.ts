@@ -23,6 +23,11 @@ export interface VerifyOptions extends ApplyOptions {
   /** Dims for inputs with symbolic non-batch dims. */
   readonly inputShapes?: Readonly<Record<string, readonly number[]>>;
   readonly threads?: number;
+  /**
+   * ORT graph optimisation for both sessions (default 'basic': constant folding only; the proof is
+   * about pare's rewrite, and the heavier fusions only cost session time on big models).
+   */
+  readonly optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 export interface OutputCheck {
@@ -51,7 +56,10 @@ export async function verifyPlan(
   const tolerance = options.tolerance ?? 1e-4;
   const masked = maskPlan(model.graph, plan, options);
   const pruned = options.pruned ?? applyPlan(model.graph, plan, options);
-  const sessionOptions = options.threads === undefined ? {} : { threads: options.threads };
+  const sessionOptions = {
+    optimization: options.optimization ?? 'basic',
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  };
   const label = model.path ?? model.graph.name;
   const a = await Session.create(
     { ...model, graph: masked },

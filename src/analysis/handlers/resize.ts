@@ -25,7 +25,7 @@ export const resizeHandler: ChannelHandler = {
     const x = ctx.slotOf(node.input(0));
     const keep = ctx.keep(node.input(0));
     const { sizes } = factors(node, ctx);
-    if (!x || !keep || !sizes || node.opType !== 'Resize') return;
+    if (!x || !keep || !sizes) return;
     const at = channelIndex(node, ctx, x.axis)!;
     if (at < 0) return;
     sizes[at] = keep.length;
@@ -33,8 +33,13 @@ export const resizeHandler: ChannelHandler = {
   },
 };
 
+/** Upsample and Resize before opset 11 take (X, scales); later Resize (X, roi, scales, sizes). */
+function oldForm(node: Node, ctx: LinkContext | PruneContext): boolean {
+  return node.opType === 'Upsample' || ctx.graph.opset < 11;
+}
+
 function factors(node: Node, ctx: LinkContext | PruneContext) {
-  if (node.opType === 'Upsample') {
+  if (oldForm(node, ctx)) {
     const attr = node.attrFloats('scales');
     const scales = attr ? [...attr] : ctx.constant(node.input(1))?.toNumbers();
     return { scales, sizes: undefined };
@@ -48,7 +53,7 @@ function factors(node: Node, ctx: LinkContext | PruneContext) {
 function channelIndex(node: Node, ctx: LinkContext | PruneContext, axis: number): number | undefined {
   const rank = ctx.shape(node.input(0))?.length;
   if (rank === undefined) return undefined;
-  for (const i of node.opType === 'Upsample' ? [1] : [2, 3])
+  for (const i of oldForm(node, ctx) ? [1] : [2, 3])
     if (node.input(i) && !ctx.constant(node.input(i))) return undefined;
   const axes = node.attrInts('axes');
   return axes ? axes.map((a) => normAxis(a, rank)).indexOf(axis) : axis;

@@ -4,7 +4,10 @@
 
 import type { Graph } from '../../ir/graph.js';
 import type { Node } from '../../ir/node.js';
+import { Tensor } from '../../ir/tensor.js';
 import type { Dim } from '../../ir/value.js';
+import { describeNode } from '../../util/errors.js';
+import type { LinkContext, PruneContext } from '../handler.js';
 
 export interface Shuffle {
   readonly transpose: Node;
@@ -38,4 +41,30 @@ function soleUser(graph: Graph, node: Node): Node | undefined {
   const out = node.output(0);
   if (out.uses.length !== 1 || graph.outputs.includes(out)) return undefined;
   return out.uses[0]!.node;
+}
+
+/** Output channel b·g+a is input channel a·m+b; channel b of every shuffle group is one channel. */
+export function linkShuffle(head: Node, ctx: LinkContext, { transpose, tail, groups: g }: Shuffle): void {
+  const x = ctx.slot(head.input(0))!;
+  ctx.claim(transpose, head);
+  ctx.claim(tail, head);
+  const m = x.size / g;
+  const y = ctx.define(tail.output(0), 1, x.size);
+  for (let a = 0; a < g; a++)
+    for (let b = 0; b < m; b++) {
+      ctx.tie(x, a * m + b, y, b * g + a);
+      ctx.tie(x, a * m + b, x, b);
+    }
+  const input = ctx.shape(head.input(0))!;
+  if (typeof input[2] !== 'number' || typeof input[3] !== 'number')
+    ctx.block(y, `channel shuffle at ${describeNode(head)} has dynamic spatial dims pare cannot rewrite`);
+}
+
+/** Both targets with -1 for the shrunk group width; a dynamic batch is copied (0). */
+export function pruneShuffle(head: Node, ctx: PruneContext, { tail, groups }: Shuffle): void {
+  const mid = ctx.shape(head.output(0))!;
+  const n = typeof mid[0] === 'number' ? mid[0] : 0;
+  const [h, w] = [mid[3] as number, mid[4] as number];
+  ctx.setConstant(head, 1, Tensor.int64([5], [n, groups, -1, h, w]));
+  ctx.setConstant(tail, 1, Tensor.int64([4], [n, -1, h, w]));
 }
