@@ -20,6 +20,7 @@ export function formatBytes(n: number): string {
 
 export function formatShape(shape: readonly (number | string | null)[] | undefined): string {
   if (!shape) return '?';
+  if (shape.length === 0) return 'scalar';
   return shape.map((d) => (d === null ? '?' : String(d))).join('×');
 }
 

@@ -78,7 +78,7 @@ describe('checkInputShape', () => {
       ).message,
     ).toBe(
       "model 'm.onnx' input 'x' has a fixed batch size of 1 but batches of 128 were asked for; use " +
-        '--batch-size 1 or export the model with a dynamic batch axis',
+        '--batch 1 or export the model with a dynamic batch axis',
     );
   });
 });

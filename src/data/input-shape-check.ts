@@ -72,7 +72,7 @@ export function checkInputShape(
     throw new PareError(
       'PARE_DATA',
       `${who} has a fixed batch size of ${batch} but batches of ${batchSize} were asked for; use ` +
-        `--batch-size ${batch} or export the model with a dynamic batch axis`,
+        `--batch ${batch} or export the model with a dynamic batch axis`,
       { file: input.model, tensor: input.input },
     );
   }

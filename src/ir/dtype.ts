@@ -102,7 +102,11 @@ export function viewTyped(dtype: DType, bytes: Uint8Array): TypedArray {
   const size = dtypes[dtype].bytes;
   const length = bytes.byteLength / size;
   let buf = bytes;
-  if (bytes.byteOffset % size !== 0) buf = bytes.slice();
+  if (bytes.byteOffset % size !== 0) {
+    // A copy into a fresh buffer (Buffer#slice would return another unaligned view).
+    buf = new Uint8Array(bytes.byteLength);
+    buf.set(bytes);
+  }
   const { buffer, byteOffset } = buf;
   switch (dtypes[dtype].array) {
     case 'f32':

@@ -11,7 +11,8 @@ import { type SymTensor, symToTensor } from './sym-tensor.js';
 /** The data of `v` when every element is known before run time. */
 export function constValue(graph: Graph, v: Value): Tensor | undefined {
   const root = throughIdentity(v);
-  if (root.const) return root.const;
+  const direct = storedTensor(root);
+  if (direct) return direct;
   const s = new Evaluator(graph).data(root);
   return s ? symToTensor(s) : undefined;
 }
@@ -32,4 +33,13 @@ export function throughIdentity(v: Value): Value {
     if (!src) return cur;
     cur = src;
   }
+}
+
+/** The Tensor stored as-is for `v`: an initializer, or a Constant node's `value` (any size). */
+export function storedTensor(v: Value): Tensor | undefined {
+  if (v.const) return v.const;
+  const p = v.producer;
+  return p?.opType === 'Constant' && (p.domain === '' || p.domain === 'ai.onnx')
+    ? p.attrTensor('value')
+    : undefined;
 }

@@ -79,3 +79,32 @@ describe('computeCosts', () => {
     expect(computeCosts(b.build()).params).toBe(4);
   });
 });
+
+describe('computeCosts with unknown shapes', () => {
+  it('warns per node, naming where shape knowledge stopped', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const x = b.input('x', ['N', 3, 8, 8]);
+    const d = b.op('SpaceToDepth', [x], { blocksize: 2 }, { name: 's2d', shape: ['N', 12, 4, 4] });
+    // Not a graph output: the builder types graph outputs, and computeCosts keeps types it cannot derive.
+    b.output(b.relu(b.conv(d, { out: 4, kernel: 1, name: 'c' })));
+    const r = computeCosts(b.build());
+    const c = r.diagnostics.find((x) => x.node?.name === 'c' && x.text.includes('MACs'))!;
+    expect(c.text).toBe(
+      "Conv 'c': MACs not counted (shape unknown: SpaceToDepth 's2d' upstream has no shape rule)",
+    );
+    expect(r.diagnostics.some((x) => x.code === 'PARE_UNSUPPORTED_OP' && x.node?.name === 's2d')).toBe(true);
+    expect(r.params).toBe(4 * 12);
+  });
+
+  it('counts weights held in Constant nodes', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const x = b.input('x', ['N', 2, 4, 4]);
+    const w = b.graph.addNode('Constant', [], ['w'], {
+      attrs: { value: Tensor.float32([3, 2, 1, 1], [1, 2, 3, 4, 5, 6]) },
+    });
+    b.graph.addOutput(b.op('Conv', [x, w.output()], { kernel_shape: [1, 1] }, { name: 'c' }));
+    const r = computeCosts(b.build());
+    expect(r.params).toBe(6);
+    expect(r.macs).toBe(3 * 4 * 4 * 2);
+  });
+});

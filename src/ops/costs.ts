@@ -11,6 +11,7 @@ import { inferShapes } from './infer-shapes.js';
 import type { CostContext } from './op-spec.js';
 import { findParams } from './params.js';
 import { opSpecOf } from './registry.js';
+import { unknownCause } from './require-shape.js';
 
 export interface NodeCost {
   readonly node: Node;
@@ -56,7 +57,14 @@ export function computeCosts(graph: Graph): CostReport {
     let m = 0;
     if (spec?.macs) {
       const r = spec.macs(node, ctx);
-      if (r === undefined) diagnostics.push(uncounted(node, 'MACs'));
+      if (r === undefined)
+        diagnostics.push(
+          uncounted(
+            node,
+            'MACs',
+            node.inputs.find((x) => x && !perSample(x)),
+          ),
+        );
       else m = r;
     }
     let b = 0;
@@ -65,7 +73,7 @@ export function computeCosts(graph: Graph): CostReport {
       const dims = perSample(o);
       const size = o.type ? elemBytes(o.type.elemType) : undefined;
       if (!dims || size === undefined) {
-        diagnostics.push(uncounted(node, `activation bytes of '${o.name}'`));
+        diagnostics.push(uncounted(node, `activation bytes of '${o.name}'`, o));
         continue;
       }
       b += dims.reduce((x, y) => x * y, 1) * size;
@@ -94,12 +102,13 @@ function elemBytes(elemType: number): number | undefined {
   return dt === undefined || dt === 'string' ? undefined : dtypes[dt].bytes;
 }
 
-function uncounted(node: Node, what: string): Diagnostic {
+function uncounted(node: Node, what: string, v: Value | null | undefined): Diagnostic {
+  const cause = v ? unknownCause(v) : undefined;
   return {
     code: 'PARE_SHAPE',
     severity: 'warning',
-    text: `${node.opType} '${node.name}': ${what} not counted (shape unknown)`,
+    text: `${node.opType} '${node.name}': ${what} not counted (shape unknown${cause ? `: ${cause.text}` : ''})`,
     node,
-    notes: ['fix dynamic dims with --input-shape, or run the runtime shape fallback first'],
+    notes: cause?.notes ?? ['fix dynamic dims with --input-shape, or run the runtime shape fallback first'],
   };
 }

@@ -1,7 +1,8 @@
-// inferShapesWithRuntime: static inference, then one sample run through ONNX Runtime for the values
+// inferShapesWithRuntime: static inference, then a sample run through ONNX Runtime for the values
 // the static pass left untyped (ops without a rule, data-dependent shapes), then static inference
-// again downstream. The sample's batch is 1; a symbolic batch name is kept where the static pass
-// saw it on the producing node's input.
+// again downstream. With a symbolic batch the sample runs at batch 1 and 2: a dim that follows the
+// batch takes its symbol, one that changes otherwise stays unknown, so no dim is claimed that only
+// holds for the sample's batch.
 
 import { type DType, dtypeCode } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
@@ -12,6 +13,7 @@ import type { Diagnostic } from '../util/diagnostics.js';
 import { PareError } from '../util/errors.js';
 import { formatShape } from './dims.js';
 import { type InferShapesOptions, inferShapes } from './infer-shapes.js';
+import { opSpecOf } from './registry.js';
 import { sampleFeeds } from './sample-feeds.js';
 
 export interface RuntimeShapeOptions extends InferShapesOptions {
@@ -19,36 +21,81 @@ export interface RuntimeShapeOptions extends InferShapesOptions {
   readonly threads?: number;
 }
 
+type Samples = Record<string, readonly HostTensor[]>;
+
 export async function inferShapesWithRuntime(
   model: Model,
   options: RuntimeShapeOptions = {},
 ): Promise<Diagnostic[]> {
   const graph = model.graph;
   const first = inferShapes(graph, options);
-  const missing = incomplete(graph);
+  // Outputs of rule-less ops always take the sample's word, even over declared graph output types.
+  const ruleless = graph.nodes
+    .filter((n) => !opSpecOf(n))
+    .flatMap((n) => n.outputs.filter((o) => o.name !== ''));
+  const missing = [...new Set([...ruleless, ...incomplete(graph)])];
   if (missing.length === 0) return first;
-  const batch = options.batch ?? 1;
-  const feeds = sampleFeeds(graph, batch);
-  const got = await runCapturing(
-    model,
-    feeds,
-    missing.map((v) => v.name),
-    { threads: options.threads ?? 1, optimization: 'disabled' },
-  );
+  const symbol = options.batch === undefined ? batchSymbol(graph) : undefined;
+  const samples = await runSamples(model, missing, symbol ? [1, 2] : [options.batch ?? 1], options.threads);
   const filled: Diagnostic[] = [];
-  for (const v of missing) {
-    const r = got[v.name];
-    if (!r) continue;
-    v.type = { elemType: v.type?.elemType ?? elemTypeOf(r, v), shape: mergeRuntime(v, r.dims, batch) };
+  const done = new Set<Value>();
+  const fill = (v: Value) => {
+    const rs = samples[v.name];
+    if (!rs?.length || done.has(v)) return;
+    done.add(v);
+    v.type = { elemType: v.type?.elemType ?? elemTypeOf(rs[0]!, v), shape: mergeRuntime(v, rs, symbol) };
+    const by = v.producer ? ` (${v.producer.opType} '${v.producer.name}')` : '';
     filled.push({
       code: 'PARE_UNSUPPORTED_OP',
       severity: 'info',
-      text: `'${v.name}'${v.producer ? ` (${v.producer.opType} '${v.producer.name}')` : ''}: shape ${formatShape(v.type.shape)} taken from an ONNX Runtime sample run`,
+      text: `'${v.name}'${by}: shape ${formatShape(v.type.shape)} taken from an ONNX Runtime sample run`,
       tensor: v.name,
     });
+  };
+  // Outputs of ops without a rule first; static inference then covers most of what follows them,
+  // and only what is still unknown (data-dependent shapes) takes the samples' dims.
+  for (const v of ruleless) {
+    v.type = undefined;
+    fill(v);
   }
-  const second = inferShapes(graph, { ...options, keepUnresolved: true });
-  return [...second, ...filled];
+  inferShapes(graph, { ...options, keepUnresolved: true });
+  for (const v of incomplete(graph)) fill(v);
+  const last = inferShapes(graph, { ...options, keepUnresolved: true });
+  return [...last, ...filled];
+}
+
+async function runSamples(
+  model: Model,
+  values: readonly Value[],
+  batches: readonly number[],
+  threads = 1,
+): Promise<Samples> {
+  const names = values.map((v) => v.name);
+  const out: Record<string, HostTensor[]> = {};
+  for (const [k, batch] of batches.entries()) {
+    const feeds = sampleFeeds(model.graph, batch);
+    let got: Record<string, HostTensor>;
+    try {
+      got = await runCapturing(model, feeds, names, { threads, optimization: 'disabled' });
+    } catch (e) {
+      if (k === 0) throw e;
+      break; // a model that hard-codes batch 1 in a Reshape: keep what batch 1 gave
+    }
+    for (const n of names) {
+      const t = got[n];
+      if (t) out[n] = [...(out[n] ?? []), t];
+    }
+  }
+  return out;
+}
+
+/** The symbolic leading dim of the feed inputs, if they have one. */
+function batchSymbol(graph: Graph): string | undefined {
+  for (const v of graph.feedInputs) {
+    const d = v.type?.shape?.[0];
+    if (typeof d === 'string') return d;
+  }
+  return undefined;
 }
 
 /** Node outputs whose type or some dim is still unknown. */
@@ -62,30 +109,30 @@ function incomplete(graph: Graph): Value[] {
   return out;
 }
 
-/** Runtime dims, keeping symbols the static pass had; a batch-sized leading dim takes the batch name. */
-function mergeRuntime(v: Value, dims: readonly number[], batch: number): Dim[] {
+/** Dims from the samples (batch 1, then 2 when the batch is symbolic), keeping static knowledge. */
+function mergeRuntime(v: Value, samples: readonly HostTensor[], symbol: string | undefined): Dim[] {
+  const [one, two] = samples.map((s) => s.dims);
+  const sampled = one!.map((d, i): Dim => {
+    if (!two || two[i] === d) return d;
+    return d === 1 && two[i] === 2 && symbol !== undefined ? symbol : null;
+  });
   const known = v.type?.shape;
-  if (known && known.length === dims.length) {
-    return dims.map((d, i) => {
-      const k = known[i]!;
-      if (typeof k === 'number' && k !== d) {
-        throw new PareError(
-          'PARE_SHAPE',
-          `'${v.name}': static inference gave ${formatShape(known)}, ONNX Runtime [${dims.join(', ')}]`,
-          {
-            tensor: v.name,
-            ...(v.producer ? { node: v.producer } : {}),
-            notes: ['this is a bug in a pare shape rule; please report it with the model'],
-          },
-        );
-      }
-      return typeof k === 'string' ? k : d;
-    });
-  }
-  const lead = v.producer?.inputs.find((x) => x?.type?.shape)?.type?.shape?.[0];
-  return dims.map((d, i) =>
-    i === 0 && dims.length >= 2 && typeof lead === 'string' && d === batch ? lead : d,
-  );
+  if (!known || known.length !== sampled.length) return sampled;
+  return sampled.map((d, i) => {
+    const k = known[i]!;
+    if (typeof k === 'number' && typeof d === 'number' && k !== d) {
+      throw new PareError(
+        'PARE_SHAPE',
+        `'${v.name}': static inference gave ${formatShape(known)}, ONNX Runtime ${formatShape(sampled)}`,
+        {
+          tensor: v.name,
+          ...(v.producer ? { node: v.producer } : {}),
+          notes: ['this is a bug in a pare shape rule; please report it with the model'],
+        },
+      );
+    }
+    return k ?? d;
+  });
 }
 
 const ortTypes: Readonly<Record<string, DType>> = {
@@ -109,9 +156,7 @@ function elemTypeOf(r: HostTensor, v: Value): number {
     throw new PareError(
       'PARE_UNSUPPORTED_OP',
       `'${v.name}': ONNX Runtime returned element type '${r.type}', which pare does not model`,
-      {
-        tensor: v.name,
-      },
+      { tensor: v.name },
     );
   }
   return dtypeCode(dt);

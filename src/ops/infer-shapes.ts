@@ -29,6 +29,7 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Dia
   const diagnostics: Diagnostic[] = [];
   applyInputShapes(graph, options);
   const ev = new Evaluator(graph);
+  const outputs = new Set(graph.outputs);
   for (const node of graph.nodes) {
     const previous = node.outputs.map((o) => o.type);
     const spec = opSpecOf(node);
@@ -39,14 +40,15 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Dia
       } catch (e) {
         if (!(e instanceof UnknownInput)) throw e;
       }
-    } else if (!(options.keepUnresolved && previous.every((t) => t?.shape))) {
-      diagnostics.push(unsupported(node));
     }
     node.outputs.forEach((o, i) => {
       if (o.name === '') return;
       const t = outs[i];
-      o.type = options.keepUnresolved ? merge(previous[i], t) : t;
+      // A graph output's declared type is part of the model's interface: keep what we cannot derive.
+      o.type = options.keepUnresolved || outputs.has(o) ? merge(previous[i], t) : t;
     });
+    if (!spec && node.outputs.some((o) => o.name !== '' && !o.type?.shape))
+      diagnostics.push(unsupported(node));
     for (const o of node.outputs) checkNonEmpty(node, o, ev);
   }
   return diagnostics;

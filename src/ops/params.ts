@@ -6,12 +6,12 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import { throughIdentity } from './const-eval.js';
+import { storedTensor, throughIdentity } from './const-eval.js';
 import { opSpecOf } from './registry.js';
 import { isFloatElem } from './sym-tensor.js';
 
 export interface ParamUse {
-  /** The initializer holding the parameter. */
+  /** The initializer (or Constant node output) holding the parameter. */
   readonly value: Value;
   /** The first node (in graph order) that consumes it in a trainable slot. */
   readonly node: Node;
@@ -29,7 +29,7 @@ export function findParams(graph: Graph): ParamUse[] {
       const v = node.input(i);
       if (!v) continue;
       const root = throughIdentity(v);
-      const t = root.const;
+      const t = storedTensor(root); // exporters sometimes keep weights in Constant nodes
       if (!t || seen.has(root) || !isFloatElem(t.dataType)) continue;
       if (t.size < (spec?.paramMinSize ?? 1)) continue;
       seen.add(root);

@@ -3,8 +3,9 @@
 
 import type { Node } from '../ir/node.js';
 import type { OpSpec } from './op-spec.js';
-import { arithmeticSpec, broadcastInputs, compareSpec, whereSpec } from './rules/binary.js';
+import { arithmeticSpec, meanSpec } from './rules/binary.js';
 import { castSpec } from './rules/cast.js';
+import { compareSpec, whereSpec } from './rules/compare.js';
 import { concatSpec } from './rules/concat.js';
 import { constantOfShapeSpec, constantSpec } from './rules/constant.js';
 import { convSpec } from './rules/conv.js';
@@ -102,21 +103,14 @@ export const opSpecs = {
   ),
   Pow: arithmeticSpec((a, b) => a ** b, undefined, Number.POSITIVE_INFINITY),
   Mod: arithmeticSpec((a, b) => a % b, undefined, Number.POSITIVE_INFINITY),
-  Max: arithmeticSpec(Math.max, (a, b) => (b === 1 || b === 0 ? a : a === 1 || a === 0 ? b : null)),
-  Min: arithmeticSpec(Math.min),
+  Max: arithmeticSpec(
+    Math.max,
+    (a, b) => (b === 1 || b === 0 ? a : a === 1 || a === 0 ? b : null),
+    Number.POSITIVE_INFINITY,
+  ),
+  Min: arithmeticSpec(Math.min, undefined, Number.POSITIVE_INFINITY),
   Sum: arithmeticSpec((a, b) => a + b),
-  Mean: {
-    shape: (node, ctx) => [
-      {
-        elemType: ctx.elemType(0),
-        shape: broadcastInputs(
-          node,
-          ctx,
-          node.inputs.map((_, i) => i),
-        ),
-      },
-    ],
-  },
+  Mean: meanSpec,
   Equal: compareSpec((a, b) => a === b),
   Less: compareSpec((a, b) => a < b),
   LessOrEqual: compareSpec((a, b) => a <= b),

@@ -55,7 +55,8 @@ export function isFloatElem(elemType: number): boolean {
 
 /** Round a number the way a cast to `elemType` does (truncation for integers, 0/1 for bool). */
 export function castElem(x: SymElem, elemType: number): SymElem {
-  if (typeof x !== 'number') return isFloatElem(elemType) || elemType === BOOL ? null : x;
+  // A symbol stands for a positive integer: any numeric cast keeps it (bool would need its value).
+  if (typeof x !== 'number') return elemType === BOOL ? null : x;
   if (elemType === BOOL) return x !== 0 ? 1 : 0;
   if (isFloatElem(elemType)) return elemType === FLOAT ? Math.fround(x) : x;
   return Math.trunc(x);

@@ -2,12 +2,22 @@
 
 import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
+import { analyzeCommand } from './analyze.js';
+import { applyCommand } from './apply.js';
+import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
+import { pruneCommand } from './prune.js';
+import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
 export type CommandFactory = (io: CliIO) => Command;
 
 export const commands = {
   inspect: inspectCommand,
+  analyze: analyzeCommand,
+  prune: pruneCommand,
+  apply: applyCommand,
+  eval: evalCommand,
+  train: trainCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;

@@ -1,7 +1,7 @@
 // Gemm: Y = alpha·A'·B' + beta·C with A' = transA ? Aᵀ : A ([M, K]), B' = transB ? Bᵀ : B ([K, N]);
 // C broadcasts to [M, N]. MACs: M·K·N, M being the batch rows (1 per sample).
 
-import { broadcastShapes, formatShape } from '../dims.js';
+import { type Dim, formatShape } from '../dims.js';
 import type { OpSpec } from '../op-spec.js';
 
 export const gemmSpec: OpSpec = {
@@ -23,13 +23,14 @@ export const gemmSpec: OpSpec = {
       );
     }
     if (ctx.has(2)) {
+      // C broadcasts one way: each of its (right-aligned) dims is 1 or the output's.
       const c = ctx.shape(2);
-      const r = broadcastShapes([[m, n], c]);
-      if (
-        !('shape' in r) ||
-        r.shape.length !== 2 ||
-        r.shape.some((d, i) => typeof d === 'number' && d !== [m, n][i] && typeof [m, n][i] === 'number')
-      ) {
+      const target = [m, n];
+      const fits = (d: Dim, i: number) => {
+        const t = target[i + 2 - c.length];
+        return d === 1 || typeof d !== 'number' || typeof t !== 'number' || d === t;
+      };
+      if (c.length > 2 || !c.every(fits)) {
         ctx.fail(`C ${formatShape(c)} does not broadcast to [${m}, ${n}]`, { input: 2 });
       }
     }

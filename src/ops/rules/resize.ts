@@ -33,6 +33,7 @@ function resizeShape(node: Node, ctx: ShapeContext): Dim[] {
       });
       return out;
     }
+    if (axes.some((a) => typeof x[a] !== 'number')) return unknown;
     const ratios = axes.map((a, i) => sizes[i]! / (x[a] as number));
     const r = policy === 'not_larger' ? Math.min(...ratios) : Math.max(...ratios);
     axes.forEach((a) => {

@@ -1,0 +1,200 @@
+// predictCosts: the exact MACs and parameters of the graph that a plan would leave, from the kept
+// channel count of every group, without doing the surgery. Costs are not first-order: a conv's MACs
+// are ∝ C_in·C_out, so pruning two adjacent groups saves less than the sum of their savings. Instead,
+// every node's own cost rule (ops/) is re-run on the dims the plan leaves: each tracked activation
+// loses (removed channels × block) positions on its channel axis, each member constant the same on
+// its weight axis (an 'out' member on the filter axis, an 'in' member on the input axis; grouped convs
+// have only 'out' members, so their per-group input width stays, as surgery leaves it).
+
+import { memberNodes } from '../analysis/channel-costs.js';
+import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { resolveConstant } from '../analysis/constants.js';
+import type { Graph } from '../ir/graph.js';
+import type { Node } from '../ir/node.js';
+import type { Value } from '../ir/value.js';
+import type { CostContext } from '../ops/op-spec.js';
+import { findParams } from '../ops/params.js';
+import { opSpecOf } from '../ops/registry.js';
+
+export interface Costs {
+  readonly macs: number;
+  readonly params: number;
+}
+
+/** Positions lost on one axis: Σ over (group, block) of removed channels × block. */
+interface AxisCut {
+  readonly axis: number;
+  readonly parts: readonly (readonly [group: number, block: number])[];
+}
+
+interface DimsSpec {
+  readonly dims: readonly number[] | undefined;
+  readonly cuts: readonly AxisCut[];
+}
+
+interface MacNode {
+  readonly node: Node;
+  readonly inputs: readonly DimsSpec[];
+  readonly outputs: readonly DimsSpec[];
+}
+
+export class CostModel {
+  /** Group id → index into the kept-count arrays `predictCounts` takes. */
+  readonly index: ReadonlyMap<string, number>;
+  readonly sizes: Int32Array;
+  readonly base: Costs;
+
+  private constructor(
+    analysis: ChannelAnalysis,
+    private readonly macNodes: readonly MacNode[],
+    private readonly params: readonly (readonly DimsSpec[])[],
+  ) {
+    this.index = new Map(analysis.groups.map((g, i) => [g.id, i]));
+    this.sizes = Int32Array.from(analysis.groups, (g) => g.size);
+    this.base = this.predictCounts(this.sizes);
+  }
+
+  /** The graph must carry shapes (inferShapes) and `analysis` must be its channel analysis. */
+  static build(graph: Graph, analysis: ChannelAnalysis): CostModel {
+    const valueCuts = new Map<string, Map<number, [number, number][]>>();
+    const constCuts = new Map<Node, Map<number, Map<number, [number, number][]>>>();
+    const seen = new Set<string>();
+    analysis.groups.forEach((group, gi) => {
+      for (const v of group.values) push(valueCuts, v.value, v.axis, [gi, v.block]);
+      for (const m of group.members)
+        for (const node of memberNodes(graph, m))
+          for (const w of m.weights) {
+            const key = `${graph.nodes.indexOf(node)}:${w.input}:${w.axis}:${gi}`;
+            if (seen.has(key)) continue;
+            seen.add(key);
+            const perNode = constCuts.get(node) ?? new Map<number, Map<number, [number, number][]>>();
+            constCuts.set(node, perNode);
+            push(perNode, w.input, w.axis, [gi, m.block]);
+          }
+    });
+    const perSample = perSampleDims(graph);
+    const spec = (v: Value | undefined, cuts: Map<number, [number, number][]> | undefined): DimsSpec => ({
+      dims: perSample(v),
+      cuts: [...(cuts ?? [])].map(([axis, parts]) => ({ axis, parts })),
+    });
+    const macNodes: MacNode[] = [];
+    for (const node of graph.nodes) {
+      if (!opSpecOf(node)?.macs) continue;
+      const inputs = node.inputs.map((v, i) =>
+        spec(v ?? undefined, resolveConstant(v) ? constCuts.get(node)?.get(i) : valueCuts.get(v?.name ?? '')),
+      );
+      const outputs = node.outputs.map((v) => spec(v, valueCuts.get(v.name)));
+      macNodes.push({ node, inputs, outputs });
+    }
+    // A weight shared through Identity is one parameter until its users slice it differently:
+    // then surgery gives each distinct slicing its own copy (analysis/channel-costs.ts does the same).
+    const params = findParams(graph).map((p) =>
+      rootUsers(p.value).map(({ node, index }) => ({
+        dims: p.value.const!.dims,
+        cuts: [...(constCuts.get(node)?.get(index) ?? [])].map(([axis, parts]) => ({ axis, parts })),
+      })),
+    );
+    return new CostModel(analysis, macNodes, params);
+  }
+
+  /** Costs with `kept[i]` channels in group i (analysis order). */
+  predictCounts(kept: ArrayLike<number>): Costs {
+    const removed = Float64Array.from(this.sizes, (n, i) => n - kept[i]!);
+    const dimsOf = (s: DimsSpec | undefined) => (s ? cutDims(s, removed) : undefined);
+    let macs = 0;
+    for (const m of this.macNodes) {
+      const ctx: CostContext = {
+        input: (i) => dimsOf(m.inputs[i]),
+        output: (i) => dimsOf(m.outputs[i]),
+      };
+      macs += opSpecOf(m.node)!.macs!(m.node, ctx) ?? 0;
+    }
+    let params = 0;
+    for (const users of this.params) {
+      if (users.length === 1) {
+        params += size(cutDims(users[0]!, removed)!);
+        continue;
+      }
+      const copies = new Map<string, number>();
+      for (const u of users) copies.set(signature(u, removed), size(cutDims(u, removed)!));
+      for (const n of copies.values()) params += n;
+    }
+    return { macs, params };
+  }
+
+  /** Costs with the given kept counts per group id (groups not listed keep every channel). */
+  predict(kept: ReadonlyMap<string, number>): Costs {
+    const counts = Int32Array.from(this.sizes);
+    for (const [id, k] of kept) {
+      const i = this.index.get(id);
+      if (i !== undefined) counts[i] = k;
+    }
+    return this.predictCounts(counts);
+  }
+}
+
+/** One-shot: the costs of `graph` after keeping `keptCounts[group]` channels per group. */
+export function predictCosts(
+  graph: Graph,
+  analysis: ChannelAnalysis,
+  keptCounts: ReadonlyMap<string, number>,
+): Costs {
+  return CostModel.build(graph, analysis).predict(keptCounts);
+}
+
+function push<K>(map: Map<K, Map<number, [number, number][]>>, key: K, axis: number, part: [number, number]) {
+  const byAxis = map.get(key) ?? new Map<number, [number, number][]>();
+  map.set(key, byAxis);
+  const parts = byAxis.get(axis) ?? [];
+  byAxis.set(axis, parts);
+  parts.push(part);
+}
+
+function size(dims: readonly number[]): number {
+  return dims.reduce((a, b) => a * b, 1);
+}
+
+/** Which groups actually cut which axis: equal signatures slice a shared weight alike. */
+function signature(s: DimsSpec, removed: Float64Array): string {
+  return s.cuts
+    .map((c) => `${c.axis}:${c.parts.filter(([g]) => removed[g]! > 0).map(([g]) => g)}`)
+    .filter((x) => !x.endsWith(':'))
+    .sort()
+    .join('|');
+}
+
+/** Uses of a constant, looking through Identity nodes. */
+function rootUsers(v: Value): { node: Node; index: number }[] {
+  return v.uses.flatMap((u) => (u.node.opType === 'Identity' ? rootUsers(u.node.output(0)) : [u]));
+}
+
+function cutDims(s: DimsSpec, removed: Float64Array): number[] | undefined {
+  if (!s.dims) return undefined;
+  const dims = [...s.dims];
+  for (const c of s.cuts) {
+    let lost = 0;
+    for (const [g, block] of c.parts) lost += removed[g]! * block;
+    dims[c.axis] = dims[c.axis]! - lost;
+  }
+  return dims;
+}
+
+/**
+ * Per-sample dims as computeCosts counts them (ops/costs.ts): symbolic dims count 1, and a static
+ * batch shared by the graph's feed inputs is divided out of every rank ≥ 2 activation.
+ */
+function perSampleDims(graph: Graph): (v: Value | undefined) => number[] | undefined {
+  const lead = graph.feedInputs
+    .map((v) => v.type?.shape)
+    .filter((s) => s && s.length >= 2)
+    .map((s) => s![0]);
+  const b = lead[0];
+  const batch = typeof b === 'number' && b > 1 && lead.every((d) => d === b) ? b : undefined;
+  return (v) => {
+    const s = v?.const ? v.const.dims : v?.type?.shape;
+    if (!s || s.some((d) => d === null)) return undefined;
+    const dims = s.map((d) => (typeof d === 'number' ? d : 1));
+    if (batch !== undefined && !v?.const && dims.length >= 2 && dims[0] === batch) dims[0] = 1;
+    return dims;
+  };
+}

@@ -1,0 +1,87 @@
+// `pare apply MODEL PLAN -o OUT [--verify]`: re-apply a saved pruning plan, optionally with the proof.
+
+import { Command } from 'commander';
+import { analyzeChannels } from '../../analysis/channel-groups.js';
+import { readPlan } from '../../analysis/plan.js';
+import { writeModel } from '../../onnx/write.js';
+import { computeCosts } from '../../ops/costs.js';
+import { inferShapes } from '../../ops/infer-shapes.js';
+import { applyPlan } from '../../surgery/apply-plan.js';
+import { verifyPlan } from '../../surgery/verify.js';
+import { PareError } from '../../util/errors.js';
+import { formatCount, formatPercent } from '../format.js';
+import type { CliIO } from '../io.js';
+import { loadWithShapes } from './inspect.js';
+
+interface ApplyCliOptions {
+  output?: string;
+  verify?: boolean;
+  inputShape?: string;
+  json?: boolean;
+}
+
+export function applyCommand(io: CliIO): Command {
+  return new Command('apply')
+    .description('apply a pruning plan (JSON) to a model and write the smaller model')
+    .argument('<model>', 'ONNX model file')
+    .argument('<plan>', 'plan file written by pare prune --plan-out')
+    .requiredOption('-o, --output <file>', 'where to write the pruned model')
+    .option('--verify', 'prove the result equals the masked original on random inputs (ONNX Runtime)')
+    .option('--input-shape <shape>', 'fix dynamic input dims, e.g. 1x3x224x224')
+    .option('--json', 'print one JSON object')
+    .action(async (file: string, planFile: string, opts: ApplyCliOptions) => {
+      const output = opts.output!;
+      const { model } = await loadWithShapes(file, opts.inputShape);
+      const plan = await readPlan(planFile);
+      const analysis = analyzeChannels(model.graph);
+      const before = computeCosts(model.graph);
+      const pruned = applyPlan(model.graph, plan, { analysis, model: file, source: planFile });
+      inferShapes(pruned);
+      const after = computeCosts(pruned);
+      let verify: Awaited<ReturnType<typeof verifyPlan>> | undefined;
+      if (opts.verify) {
+        verify = await verifyPlan(model, plan, { analysis, pruned, model: file, source: planFile });
+        if (!verify.passed) {
+          throw new PareError(
+            'PARE_VERIFY',
+            `verification failed: pruned and masked outputs differ by ${verify.maxAbsDiff.toExponential(2)} (allowed ${(verify.tolerance * verify.maxAbsOutput).toExponential(2)})`,
+            {
+              file,
+              notes: [
+                'this is a bug in pare surgery; the model was not written. Please report it with the model and plan',
+              ],
+            },
+          );
+        }
+      }
+      writeModel({ ...model, graph: pruned, path: undefined }, output);
+      const summary = {
+        model: file,
+        plan: planFile,
+        output,
+        before: { params: before.params, macs: before.macs },
+        after: { params: after.params, macs: after.macs },
+        ...(verify
+          ? {
+              verify: {
+                passed: verify.passed,
+                maxAbsDiff: verify.maxAbsDiff,
+                maxAbsOutput: verify.maxAbsOutput,
+              },
+            }
+          : {}),
+      };
+      if (opts.json) {
+        io.out(JSON.stringify(summary));
+        return;
+      }
+      io.out(
+        `wrote ${output}: params ${formatCount(before.params)} → ${formatCount(after.params)} (${formatPercent(after.params / before.params)}), ` +
+          `MACs ${formatCount(before.macs)} → ${formatCount(after.macs)} (${formatPercent(after.macs / before.macs)})`,
+      );
+      if (verify)
+        io.out(
+          `verified: max |pruned − masked| = ${verify.maxAbsDiff.toExponential(2)} (max |output| ${verify.maxAbsOutput.toFixed(3)})`,
+        );
+    });
+}

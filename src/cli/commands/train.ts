@@ -1,0 +1,190 @@
+// `pare train MODEL --data SPEC -o OUT`: train or fine-tune with pare's engine (ONNX autodiff run by
+// ONNX Runtime), optionally distilling from a teacher model.
+
+import { Command } from 'commander';
+import type { OptimizerOptions } from '../../autodiff/optim/optimizer.js';
+import { readModel } from '../../onnx/read.js';
+import { writeModel } from '../../onnx/write.js';
+import { loadCheckpointState, saveCheckpoint } from '../../train/checkpoint.js';
+import { parseSchedule } from '../../train/schedule.js';
+import { type TrainEvent, trainModel } from '../../train/trainer.js';
+import { PareError } from '../../util/errors.js';
+import { addDataOptions, type DataCliOptions, loadData, recordPreprocess } from '../data-options.js';
+import { formatPercent } from '../format.js';
+import type { CliIO } from '../io.js';
+import { parseFloatOption, parseIntOption } from '../parse.js';
+import { formatEta, ProgressLine } from '../progress.js';
+
+interface TrainCliOptions extends DataCliOptions {
+  data: string;
+  output: string;
+  epochs: string;
+  steps?: string;
+  lr: string;
+  optimizer: string;
+  momentum: string;
+  nesterov?: boolean;
+  wd: string;
+  schedule: string;
+  warmup: string;
+  labelSmoothing: string;
+  cropPad: string;
+  flip?: boolean;
+  teacher?: string;
+  kdAlpha: string;
+  kdTemperature: string;
+  patience?: string;
+  resume?: boolean;
+  threads?: string;
+  engine: string;
+  testData?: string;
+  json?: boolean;
+}
+
+function optimizerFrom(opts: TrainCliOptions): OptimizerOptions {
+  const wd = parseFloatOption(opts.wd, '--wd', 0, 1);
+  if (opts.optimizer === 'sgd') {
+    return {
+      kind: 'sgd',
+      momentum: parseFloatOption(opts.momentum, '--momentum', 0, 1),
+      nesterov: opts.nesterov ?? false,
+      weightDecay: wd,
+    };
+  }
+  if (opts.optimizer === 'adam' || opts.optimizer === 'adamw')
+    return { kind: opts.optimizer, weightDecay: wd };
+  throw new PareError('PARE_CONFIG', `--optimizer '${opts.optimizer}': expected sgd, adam or adamw`);
+}
+
+function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' {
+  if (text === 'auto' || text === 'standard' || text === 'nchwc') return text;
+  throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, nchwc or standard`);
+}
+
+export function trainCommand(io: CliIO): Command {
+  const cmd = new Command('train')
+    .description("train or fine-tune a model with pare's engine (cross-entropy, optional distillation)")
+    .argument('<model>', 'ONNX model to train (its weights are the starting point)')
+    .requiredOption(
+      '--data <spec>',
+      'training data, e.g. idx:/usr/share/datasets/fashion-mnist (train split; the test split is evaluated each epoch)',
+    )
+    .requiredOption(
+      '-o, --output <file>',
+      'where to write the trained model (also the checkpoint, with a .train sidecar)',
+    )
+    .option('--epochs <n>', 'epochs', '1')
+    .option('--steps <n>', 'stop after N steps in all')
+    .option('--lr <rate>', 'base learning rate', '0.1')
+    .option('--optimizer <name>', 'sgd, adam or adamw', 'sgd')
+    .option('--momentum <m>', 'SGD momentum', '0.9')
+    .option('--nesterov', 'Nesterov momentum')
+    .option('--wd <decay>', 'weight decay', '5e-4')
+    .option('--schedule <s>', 'cosine, constant or step:E1,E2[@gamma]', 'cosine')
+    .option('--warmup <epochs>', 'linear warm-up epochs', '0')
+    .option('--label-smoothing <eps>', 'label smoothing', '0')
+    .option('--crop-pad <px>', 'pad-and-random-crop augmentation (pixels; 0 = off)', '0')
+    .option('--flip', 'random horizontal flips')
+    .option('--teacher <model>', 'distil from this model (Hinton KD on logits)')
+    .option('--kd-alpha <a>', 'weight of the KD term (1-a for cross-entropy)', '0.9')
+    .option('--kd-temperature <T>', 'KD temperature', '4')
+    .option('--patience <epochs>', 'stop when test accuracy has not improved for this many epochs')
+    .option('--resume', 'continue from the checkpoint at --output (model + .train sidecar)')
+    .option('--threads <n>', 'ONNX Runtime intra-op threads')
+    .option('--engine <e>', 'auto, nchwc (ORT blocked conv kernels) or standard ONNX ops', 'auto')
+    .option('--json', 'print one JSON object at the end');
+  return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
+    const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
+    const model = readModel(resume ? opts.output : file);
+    const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
+    const augment = { cropPadding: parseIntOption(opts.cropPad, '--crop-pad', 0), flip: opts.flip ?? false };
+    const train = await loadData(opts.data, 'train', model, opts, 'train', augment);
+    const test = await loadData(opts.data, 'test', model, { ...opts, batch: '500' }, 'eval');
+    const teacher = opts.teacher ? readModel(opts.teacher) : undefined;
+    const epochs = parseIntOption(opts.epochs, '--epochs');
+    const progress = new ProgressLine(io.isTTY && !opts.json);
+    const totalSteps = opts.steps
+      ? parseIntOption(opts.steps, '--steps')
+      : epochs * train.loader.batchesPerEpoch;
+    let done = 0;
+    const t0 = Date.now();
+    const onEvent = (e: TrainEvent) => {
+      if (e.kind === 'step') {
+        done++;
+        const eta = ((Date.now() - t0) / 1000 / done) * (totalSteps - done);
+        progress.update(
+          `epoch ${e.epoch + 1}/${epochs} step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} acc ${formatPercent(e.acc)} ${Math.round(e.imgPerSec)} img/s lr ${e.lr.toPrecision(3)} ETA ${formatEta(eta)}`,
+        );
+        return;
+      }
+      progress.done();
+      if (!opts.json) {
+        io.out(
+          `epoch ${e.epoch + 1}/${epochs}: train loss ${e.trainLoss.toFixed(4)} acc ${formatPercent(e.trainAcc)}` +
+            (e.test ? `, test acc ${formatPercent(e.test.top1)} loss ${e.test.loss.toFixed(4)}` : '') +
+            `, ${Math.round(e.imgPerSec)} img/s, ${e.seconds.toFixed(1)} s`,
+        );
+      }
+    };
+    const result = await trainModel(model, train.loader, {
+      optimizer: optimizerFrom(opts),
+      lr: parseFloatOption(opts.lr, '--lr', 0),
+      epochs,
+      ...(opts.steps ? { maxSteps: totalSteps } : {}),
+      schedule: parseSchedule(
+        opts.schedule,
+        train.loader.batchesPerEpoch,
+        parseFloatOption(opts.warmup, '--warmup', 0),
+      ),
+      loss: {
+        labelSmoothing: parseFloatOption(opts.labelSmoothing, '--label-smoothing', 0, 1),
+        ...(teacher
+          ? {
+              distillation: {
+                alpha: parseFloatOption(opts.kdAlpha, '--kd-alpha', 0, 1),
+                temperature: parseFloatOption(opts.kdTemperature, '--kd-temperature', 0.01),
+              },
+            }
+          : {}),
+      },
+      test: test.loader,
+      ...(teacher ? { teacher } : {}),
+      ...(opts.patience ? { patience: parseIntOption(opts.patience, '--patience') } : {}),
+      ...(opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {}),
+      engine: parseEngine(opts.engine),
+      ...(resume ? { resume: { state: resume.state, epoch: resume.epoch + 1 } } : {}),
+      onEvent,
+      onEpochEnd: (m, epoch, state) => {
+        recordPreprocess(m, train.preprocess);
+        saveCheckpoint(opts.output, m, state, { epoch, seed });
+      },
+    });
+    progress.done();
+    const final = result.model;
+    recordPreprocess(final, train.preprocess);
+    writeModel({ ...final, path: undefined }, opts.output, { externalData: 'inline' });
+    const last = result.history[result.history.length - 1];
+    const summary = {
+      model: file,
+      output: opts.output,
+      epochs: result.history.length,
+      steps: result.steps,
+      train_img_s: result.trainImgPerSec,
+      test_acc: last?.test?.top1 ?? null,
+      history: result.history.map((h) => ({
+        epoch: h.epoch + 1,
+        trainLoss: h.trainLoss,
+        trainAcc: h.trainAcc,
+        testAcc: h.test?.top1 ?? null,
+        seconds: h.seconds,
+      })),
+      seed,
+      engine: result.engine,
+    };
+    if (opts.json) io.out(JSON.stringify(summary));
+    else
+      io.out(
+        `wrote ${opts.output}: test acc ${last?.test ? formatPercent(last.test.top1) : 'n/a'}, ${Math.round(result.trainImgPerSec)} img/s training`,
+      );
+  });
+}

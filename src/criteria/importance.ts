@@ -1,0 +1,161 @@
+// importance: score every prunable channel group with a criterion: per-member rows → reduce across
+// the group → normalise. importanceWithCalibration first measures the activations the criterion
+// asks for on calibration batches (streamed), then scores.
+
+import type { z } from 'zod';
+import type { ChannelAnalysis, ChannelGroup } from '../analysis/channel-types.js';
+import type { Graph } from '../ir/graph.js';
+import type { Model } from '../ir/model.js';
+import type { Feeds } from '../runtime/session.js';
+import { PareError } from '../util/errors.js';
+import { type ChannelStats, type CollectOptions, collectActivationStats } from './activation-stats.js';
+import { type ActivationRequest, type Criterion, type CriterionContext, isSkip } from './criterion.js';
+import { GramRunner } from './gram.js';
+import { type NormalizerName, normalizerNames, normalizers } from './normalizers.js';
+import { type ReducerName, reduceRows, reducerNames } from './reducers.js';
+import { criterionByName } from './registry.js';
+
+export interface ImportanceOptions {
+  /** Default: the criterion's. */
+  readonly reduce?: ReducerName;
+  readonly normalize?: NormalizerName;
+  /** The criterion's own options (validated against its schema). */
+  readonly options?: Readonly<Record<string, unknown>>;
+  /** Measured activations (collectActivationStats), for criteria that read them. */
+  readonly stats?: ReadonlyMap<string, ChannelStats>;
+  /** Score only these groups (default: every group without blockers). */
+  readonly groups?: readonly string[];
+  /** ORT threads for the Gram products (fpgm). */
+  readonly threads?: number;
+}
+
+export interface Importance {
+  readonly criterion: string;
+  readonly reduce: ReducerName;
+  readonly normalize: NormalizerName;
+  /** The criterion options after defaults. */
+  readonly options: unknown;
+  /** Group id → normalised score per channel (higher = keep). */
+  readonly scores: Map<string, Float32Array>;
+  /** Prunable groups the criterion could not score, and why (they keep every channel). */
+  readonly skipped: Map<string, string>;
+  /** Channels per group the criterion itself keeps (criteria that choose the ratio: pfgdf). */
+  readonly suggestedKeep: Map<string, number> | undefined;
+}
+
+export async function importance(
+  graph: Graph,
+  analysis: ChannelAnalysis,
+  criterionName: string,
+  options: ImportanceOptions = {},
+): Promise<Importance> {
+  const criterion = criterionByName(criterionName);
+  const { reduce, normalize, parsed } = resolve(criterion, options);
+  const scores = new Map<string, Float32Array>();
+  const skipped = new Map<string, string>();
+  const suggestedKeep = criterion.suggestKeep ? new Map<string, number>() : undefined;
+  const gram = new GramRunner(options.threads);
+  const cache = new Map<string, unknown>();
+  try {
+    for (const group of selectGroups(analysis, options.groups)) {
+      const ctx: CriterionContext = {
+        graph,
+        group,
+        stats: (value) => options.stats?.get(value),
+        reduce: (rows) => reduceRows(reduce, rows),
+        gram: (data, rows, cols) => gram.gram(data, rows, cols),
+        cache,
+      };
+      const rows = await criterion.score(ctx, parsed);
+      if (isSkip(rows)) {
+        skipped.set(group.id, rows.skip);
+        continue;
+      }
+      const reduced = reduceRows(reduce, rows);
+      if (reduced.length !== group.size)
+        throw new PareError(
+          'PARE_INTERNAL',
+          `criterion '${criterion.name}' gave ${reduced.length} scores for group '${group.id}' of ${group.size}`,
+        );
+      suggestedKeep?.set(group.id, criterion.suggestKeep!(reduced, parsed));
+      scores.set(group.id, normalizers[normalize](reduced));
+    }
+  } finally {
+    await gram.release();
+  }
+  return { criterion: criterion.name, reduce, normalize, options: parsed, scores, skipped, suggestedKeep };
+}
+
+/** The activations `criterionName` wants measured for the selected groups (deduplicated). */
+export function activationRequests(
+  graph: Graph,
+  analysis: ChannelAnalysis,
+  criterionName: string,
+  options: Pick<ImportanceOptions, 'options' | 'groups'> = {},
+): ActivationRequest[] {
+  const criterion = criterionByName(criterionName);
+  const { parsed } = resolve(criterion, options);
+  const out = new Map<string, ActivationRequest>();
+  if (!criterion.activations) return [];
+  for (const group of selectGroups(analysis, options.groups))
+    for (const r of criterion.activations(graph, group, parsed)) out.set(r.value, r);
+  return [...out.values()];
+}
+
+export interface CalibratedImportanceOptions extends Omit<ImportanceOptions, 'stats'> {
+  /** Calibration input batches; required for 'activations' criteria, optional for fsm. */
+  readonly batches?: Iterable<Feeds> | AsyncIterable<Feeds>;
+  readonly collect?: CollectOptions;
+}
+
+/** importance, after measuring on `batches` whatever activations the criterion asks for. */
+export async function importanceWithCalibration(
+  model: Model,
+  analysis: ChannelAnalysis,
+  criterionName: string,
+  options: CalibratedImportanceOptions = {},
+): Promise<Importance> {
+  const criterion = criterionByName(criterionName);
+  const requests = activationRequests(model.graph, analysis, criterionName, options);
+  if (requests.length > 0 && !options.batches && criterion.needs === 'activations')
+    throw new PareError('PARE_DATA', `criterion '${criterion.name}' needs calibration data`, {
+      notes: ['give calibration batches (e.g. a few hundred training images, balanced per class)'],
+    });
+  const stats =
+    requests.length > 0 && options.batches
+      ? await collectActivationStats(model, requests, options.batches, options.collect)
+      : undefined;
+  return importance(model.graph, analysis, criterionName, { ...options, ...(stats ? { stats } : {}) });
+}
+
+function resolve(criterion: Criterion, options: Pick<ImportanceOptions, 'reduce' | 'normalize' | 'options'>) {
+  const reduce = options.reduce ?? criterion.defaults.reduce;
+  const normalize = options.normalize ?? criterion.defaults.normalize;
+  if (!reducerNames.includes(reduce))
+    throw new PareError('PARE_CONFIG', `unknown reducer '${reduce}'`, {
+      notes: [`valid reducers: ${reducerNames.join(', ')}`],
+    });
+  if (!normalizerNames.includes(normalize))
+    throw new PareError('PARE_CONFIG', `unknown normaliser '${normalize}'`, {
+      notes: [`valid normalisers: ${normalizerNames.join(', ')}`],
+    });
+  const r = criterion.options.safeParse(options.options ?? {});
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const path = issue.path.length > 0 ? issue.path.join('.') : '(options)';
+    throw new PareError('PARE_CONFIG', `criterion '${criterion.name}' option ${path}: ${issue.message}`, {
+      notes: [`see docs/criteria.md for the options of '${criterion.name}'`],
+    });
+  }
+  return { reduce, normalize, parsed: r.data as z.output<typeof criterion.options> };
+}
+
+function selectGroups(analysis: ChannelAnalysis, ids: readonly string[] | undefined): ChannelGroup[] {
+  if (!ids) return analysis.groups.filter((g) => g.blockers.length === 0);
+  const byId = new Map(analysis.groups.map((g) => [g.id, g]));
+  return ids.map((id) => {
+    const g = byId.get(id);
+    if (!g) throw new PareError('PARE_CONFIG', `no channel group '${id}'`);
+    return g;
+  });
+}

@@ -1,0 +1,214 @@
+// The training loop: one ONNX Runtime run of the training-step graph per batch, state carried on the
+// host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
+
+import { lowerToNchwc } from '../autodiff/nchwc/lower-nchwc.js';
+import { probeNchwcBlock } from '../autodiff/nchwc/probe-nchwc.js';
+import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
+import { buildTrainingGraph } from '../autodiff/training-graph.js';
+import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
+import type { BatchLoader } from '../data/batch-loader.js';
+import type { Model } from '../ir/model.js';
+import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
+import { PareError } from '../util/errors.js';
+import { type EvalResult, evaluateModel } from './evaluate.js';
+import { learningRate, type ScheduleOptions } from './schedule.js';
+
+export type TrainEvent =
+  | {
+      readonly kind: 'step';
+      readonly epoch: number;
+      readonly step: number;
+      readonly stepsPerEpoch: number;
+      readonly loss: number;
+      readonly acc: number;
+      readonly imgPerSec: number;
+      readonly lr: number;
+    }
+  | {
+      readonly kind: 'epoch';
+      readonly epoch: number;
+      readonly trainLoss: number;
+      readonly trainAcc: number;
+      readonly test?: EvalResult;
+      readonly seconds: number;
+      readonly imgPerSec: number;
+    };
+
+export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
+  readonly optimizer: TrainingGraphOptions['optimizer'];
+  readonly lr: number;
+  readonly epochs: number;
+  /** Stop after this many steps in all (overrides the epoch count's total, not the schedule's). */
+  readonly maxSteps?: number;
+  readonly schedule?: ScheduleOptions;
+  /** Evaluated after each epoch (and used for early stopping). */
+  readonly test?: BatchLoader;
+  /** Stop when test top-1 has not improved for this many epochs. */
+  readonly patience?: number;
+  /** Teacher model for distillation: its first output feeds the 'logits' teacher input. */
+  readonly teacher?: Model;
+  readonly threads?: number;
+  /** Called after each epoch with the model as trained so far (checkpoints). */
+  readonly onEpochEnd?: (
+    model: Model,
+    epoch: number,
+    state: ReadonlyMap<string, HostTensor>,
+  ) => Promise<void> | void;
+  readonly onEvent?: (event: TrainEvent) => void;
+  /**
+   * How ONNX Runtime runs the step: 'nchwc' lowers convolutions onto ORT's blocked kernels (probed at
+   * start-up), 'standard' keeps plain ONNX ops, 'auto' (default) takes nchwc when the probe passes.
+   */
+  readonly engine?: 'auto' | 'standard' | 'nchwc';
+  /** Resume from this state (from a checkpoint) at this epoch. */
+  readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
+}
+
+export interface TrainResult {
+  readonly model: Model;
+  readonly history: readonly Extract<TrainEvent, { kind: 'epoch' }>[];
+  readonly trainImgPerSec: number;
+  readonly steps: number;
+  readonly graph: TrainingGraph;
+  readonly state: ReadonlyMap<string, HostTensor>;
+  /** Which formulation ran: 'nchwc-16', 'nchwc-8' or 'standard'. */
+  readonly engine: string;
+}
+
+let probed: Promise<number | undefined> | undefined;
+
+/** The NCHWc block size this ORT build supports (probed once per process), or undefined. */
+export function nchwcBlock(): Promise<number | undefined> {
+  probed ??= probeNchwcBlock((m) => Session.create(m, { threads: 1 })).catch(() => undefined);
+  return probed;
+}
+
+export async function trainModel(
+  model: Model,
+  loader: BatchLoader,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  const tg = buildTrainingGraph(model, options);
+  const sessionOptions: SessionOptions = {
+    label: `${model.path ?? model.graph.name} (training step)`,
+    ...(options.threads ? { threads: options.threads } : {}),
+  };
+  const mode = options.engine ?? 'auto';
+  const block = mode === 'standard' ? undefined : await nchwcBlock();
+  if (mode === 'nchwc' && block === undefined) {
+    throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
+      notes: ['use --engine standard (or auto, which falls back by itself)'],
+    });
+  }
+  const engine = block === undefined ? 'standard' : `nchwc-${block}`;
+  const session = await Session.create(
+    block === undefined ? tg.model : lowerToNchwc(tg.model, block),
+    sessionOptions,
+  );
+  const teacher = options.teacher
+    ? await Session.create(options.teacher, { ...sessionOptions, label: 'teacher' })
+    : undefined;
+  const teacherIn = options.teacher?.graph.feedInputs[0]?.name;
+  const teacherOut = options.teacher?.graph.outputs[0]?.name;
+  if (options.teacher && tg.teacher.some((t) => t.target !== 'logits')) {
+    throw new PareError(
+      'PARE_CONFIG',
+      'feature distillation needs tapped teacher features; only logits distillation is wired in the loop yet',
+    );
+  }
+  const state = new Map(options.resume?.state ?? initialState(tg));
+  const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
+  const schedule = options.schedule ?? { kind: 'constant' };
+  const history: Extract<TrainEvent, { kind: 'epoch' }>[] = [];
+  let step = (options.resume?.epoch ?? 0) * loader.batchesPerEpoch;
+  let trainedImages = 0;
+  let trainSeconds = 0;
+  let best = -1;
+  let sinceBest = 0;
+  let current = model;
+  try {
+    for (let epoch = options.resume?.epoch ?? 0; epoch < options.epochs && step < total; epoch++) {
+      const t0 = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for await (const batch of loader.epoch(epoch)) {
+        if (step >= total) break;
+        const [n, c, h, w] = batch.shape;
+        const lr = learningRate(schedule, options.lr, step, total);
+        const feeds: Record<string, HostTensor> = Object.fromEntries(state);
+        feeds[tg.batch] = { dims: [n, c, h, w], data: batch.x.subarray(0, n * c * h * w) };
+        feeds[tg.labels] = { dims: [n], data: BigInt64Array.from(batch.y.subarray(0, n), BigInt) };
+        feeds[tg.lr] = { dims: [], data: Float32Array.of(lr) };
+        if (tg.step) feeds[tg.step] = { dims: [], data: Float32Array.of(step + 1) };
+        if (teacher && teacherIn && teacherOut) {
+          const t = await teacher.run({ [teacherIn]: feeds[tg.batch]! }, [teacherOut]);
+          for (const ti of tg.teacher) feeds[ti.input] = t[teacherOut]!;
+        }
+        const out = await session.run(feeds);
+        advanceState(tg, state, out);
+        const loss = Number(out[tg.loss]!.data[0]);
+        if (!Number.isFinite(loss)) {
+          throw new PareError(
+            'PARE_RUNTIME',
+            `training diverged at epoch ${epoch + 1}, step ${step + 1}: loss is ${loss}`,
+            {
+              notes: ['lower --lr, add --warmup, or check the data normalisation'],
+            },
+          );
+        }
+        const hits = Number(out[tg.correct]!.data[0]);
+        lossSum += loss * n;
+        correct += hits;
+        seen += n;
+        step++;
+        const elapsed = (performance.now() - t0) / 1000;
+        options.onEvent?.({
+          kind: 'step',
+          epoch,
+          step: batch.index + 1,
+          stepsPerEpoch: loader.batchesPerEpoch,
+          loss,
+          acc: hits / n,
+          imgPerSec: seen / elapsed,
+          lr,
+        });
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      trainedImages += seen;
+      trainSeconds += seconds;
+      current = trainedModel(model, tg, state);
+      const test = options.test ? await evaluateModel(current, options.test, sessionOptions) : undefined;
+      const event = {
+        kind: 'epoch' as const,
+        epoch,
+        trainLoss: lossSum / Math.max(seen, 1),
+        trainAcc: correct / Math.max(seen, 1),
+        ...(test ? { test } : {}),
+        seconds,
+        imgPerSec: seen / seconds,
+      };
+      history.push(event);
+      options.onEvent?.(event);
+      await options.onEpochEnd?.(current, epoch, state);
+      if (test && options.patience !== undefined) {
+        if (test.top1 > best) {
+          best = test.top1;
+          sinceBest = 0;
+        } else if (++sinceBest >= options.patience) break;
+      }
+    }
+  } finally {
+    await session.release();
+    await teacher?.release();
+  }
+  return {
+    model: current,
+    history,
+    trainImgPerSec: trainedImages / Math.max(trainSeconds, 1e-9),
+    steps: step,
+    graph: tg,
+    state,
+    engine,
+  };
+}

@@ -1,0 +1,111 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryIO } from '../src/cli/io.js';
+import { run } from '../src/cli/main.js';
+import { encodeNpy } from '../src/data/npy-codec.js';
+import { GraphBuilder } from '../src/ir/builder.js';
+import { createModel } from '../src/ir/model.js';
+import { writeModel } from '../src/onnx/write.js';
+import { Rng } from '../src/util/rng.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+
+/** Two classes of 1×8×8 images: bright left half (0) or bright right half (1), plus noise. */
+function writeSplit(split: string, n: number, seed: number): void {
+  const rng = new Rng(seed);
+  const x = new Uint8Array(n * 64);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    y[i] = i % 2;
+    for (let p = 0; p < 64; p++) {
+      const bright = p % 8 < 4 === (y[i] === 0);
+      x[i * 64 + p] = Math.max(0, Math.min(255, Math.round((bright ? 170 : 70) + 40 * rng.normal())));
+    }
+  }
+  writeFileSync(join(dir, `x_${split}.npy`), encodeNpy([n, 8, 8], x));
+  writeFileSync(join(dir, `y_${split}.npy`), encodeNpy([n], y));
+}
+
+function writeModelFile(): string {
+  const b = new GraphBuilder({ seed: 3 });
+  const x = b.input('input', ['N', 1, 8, 8]);
+  const h = b.relu(b.batchNorm(b.conv(x, { out: 4, kernel: 3, pad: 1, name: 'conv' }), { name: 'bn' }));
+  b.output(b.gemm(b.flatten(b.maxPool(h, { kernel: 2 })), 2, { name: 'fc' }));
+  const file = join(dir, 'model.onnx');
+  writeModel(createModel(b.build()), file);
+  return file;
+}
+
+async function cli(...args: string[]) {
+  const io = memoryIO();
+  const code = await run(['node', 'pare', ...args], io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+describe('pare train / eval', () => {
+  writeSplit('train', 256, 1);
+  writeSplit('test', 64, 2);
+  const model = writeModelFile();
+  const out = join(dir, 'trained.onnx');
+
+  it('trains a small CNN to high accuracy, writes a checkpoint, and eval agrees', async () => {
+    const r = await cli(
+      'train',
+      model,
+      '--data',
+      `npy:${dir}`,
+      '-o',
+      out,
+      '--epochs',
+      '3',
+      '--batch',
+      '32',
+      '--lr',
+      '0.05',
+      '--normalize',
+      '0.5,0.25',
+      '--json',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.history).toHaveLength(3);
+    expect(summary.test_acc).toBeGreaterThanOrEqual(0.9);
+    expect(summary.train_img_s).toBeGreaterThan(0);
+    expect(existsSync(`${out}.train`)).toBe(true);
+    // The normalisation was recorded in the model: eval needs no --normalize to agree.
+    const e = await cli('eval', out, '--data', `npy:${dir}`, '--json');
+    expect(e.code).toBe(0);
+    expect(JSON.parse(e.out).top1).toBeCloseTo(summary.test_acc, 6);
+  });
+
+  it('resumes from the checkpoint at the next epoch', async () => {
+    const r = await cli(
+      'train',
+      model,
+      '--data',
+      `npy:${dir}`,
+      '-o',
+      out,
+      '--epochs',
+      '4',
+      '--batch',
+      '32',
+      '--lr',
+      '0.05',
+      '--resume',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.out);
+    expect(summary.history.map((h: { epoch: number }) => h.epoch)).toEqual([4]);
+  });
+
+  it('refuses data whose images do not fit the model input, naming both', async () => {
+    const r = await cli('eval', model, '--data', 'idx:/nonexistent-folder');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/nonexistent-folder');
+  });
+});
