@@ -102,6 +102,35 @@ describe('training-step graph of a small CNN', () => {
     },
   );
 
+  it('switches Dropout to training mode (random masks, gradient through the mask) unless told not to', async () => {
+    const model = () => {
+      const b = new GraphBuilder({ opset: 13, seed: 6 });
+      const h = b.op('Dropout', [b.gemm(b.input('x', [N, 8]), 16, { name: 'fc1' })], {}, { name: 'drop' });
+      b.output(b.gemm(h, 3, { name: 'fc2' }));
+      return createModel(b.build());
+    };
+    const feeds = {
+      batch: { dims: [N, 8], data: Float32Array.from({ length: N * 8 }, (_, i) => Math.sin(i)) },
+      labels,
+      lr: 0.1,
+    };
+    const losses = async (dropout: 'train' | 'off') => {
+      const tg = buildTrainingGraph(model(), { optimizer: { kind: 'sgd' }, dropout });
+      const h = await StepHarness.create(open, tg);
+      const out = [await h.lossAt(feeds, new Map()), await h.lossAt(feeds, new Map())];
+      await h.step(feeds);
+      await h.release();
+      return { tg, out };
+    };
+    const on = await losses('train');
+    const drop = on.tg.model.graph.node('drop')!;
+    expect(drop.input(2)?.const?.toNumbers()).toEqual([1]);
+    expect(drop.outputs.length).toBe(2);
+    expect(on.out[0]).not.toBe(on.out[1]);
+    const off = await losses('off');
+    expect(off.out[0]).toBe(off.out[1]);
+  });
+
   it('holds masked channels (and their momentum) at zero and leaves frozen parameters constant', async () => {
     const tg = buildTrainingGraph(cnn(), {
       optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 1e-3 },
