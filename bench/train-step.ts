@@ -78,17 +78,22 @@ async function measure(model: Model, profile: boolean) {
   return result;
 }
 
-/** Share of node time per op type from ORT's profile (skipping the warm-up runs). */
+/** Share of node time per op type from ORT's profile, over the timed runs (warm-up runs skipped). */
 function breakdown(dir: string) {
   const file = readdirSync(dir).find((f) => f.endsWith('.json'));
   if (!file) return { error: 'ORT wrote no profile' };
-  type Ev = { cat: string; name: string; dur: number; args?: { op_name?: string } };
+  type Ev = { cat: string; name: string; ts: number; dur: number; args?: { op_name?: string } };
   const perNode = new Map<string, number>();
   const events = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Ev[];
+  const runs = events
+    .filter((e) => e.cat === 'Session' && e.name === 'model_run')
+    .sort((a, b) => a.ts - b.ts);
+  const timed = runs.slice(-steps);
+  const inTimedRun = (e: Ev) => timed.some((r) => e.ts >= r.ts && e.ts <= r.ts + r.dur);
   const perOp = new Map<string, number>();
   let total = 0;
   for (const e of events) {
-    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time')) continue;
+    if (e.cat !== 'Node' || !e.name.endsWith('_kernel_time') || !inTimedRun(e)) continue;
     const op = e.args?.op_name ?? '?';
     perOp.set(op, (perOp.get(op) ?? 0) + e.dur);
     const key = `${op} ${e.name.replace(/_kernel_time$/, '')}`;

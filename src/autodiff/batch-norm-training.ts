@@ -1,7 +1,7 @@
 // BatchNormalization in training mode. The batch statistics are computed from primitives (mean by
-// ReduceMean, variance as E[x²] − E[x]² with ReduceSumSquare) and fed to the inference-form
-// BatchNormalization op, whose rule differentiates through mean and var as well, so the gradient is
-// exact while the forward pass reads x three times and writes y once. Running statistics follow
+// ReduceMean, variance as the mean of (x − mean)², two passes: E[x²] − E[x]² loses float32 digits
+// when |mean| ≫ std) and fed to the inference-form BatchNormalization op, whose rule differentiates
+// through mean and var too, so the gradient is exact while y is written in one pass. Running statistics follow
 // PyTorch: new = momentum·old + (1 − momentum)·batch (ONNX momentum, i.e. 1 − PyTorch's), with the
 // unbiased batch variance.
 
@@ -22,8 +22,8 @@ export interface ExpandedBatchNorm {
 
 /** Replace `node` by its training-mode computation; its output keeps its consumers. */
 export function expandBatchNorm(graph: Graph, node: Node, e: GradEmitter): ExpandedBatchNorm {
-  const [x, scale, bias, mean, variance] = [0, 1, 2, 3, 4].map((i) => node.input(i));
-  if (!x || !scale || !bias || !mean || !variance) {
+  const [x, scale, bias, runningMean, variance] = [0, 1, 2, 3, 4].map((i) => node.input(i));
+  if (!x || !scale || !bias || !runningMean || !variance) {
     throw new PareError('PARE_BAD_MODEL', `${describeNode(node)}: expected 5 inputs`, { node });
   }
   const shape = x.type?.shape;
@@ -40,23 +40,24 @@ export function expandBatchNorm(graph: Graph, node: Node, e: GradEmitter): Expan
   const k = (v: number) => e.scalarLike(v, x);
 
   const count = elementsPerChannel(e, x, c);
-  const batchMean = e.reduceMean(x, axes, false);
-  const meanSquare = e.op('Div', [e.reduceSumSquare(x, axes, false), count]);
-  // E[x²] − E[x]² can dip below zero by rounding; Relu keeps √(var + ε) defined.
-  const batchVar = e.op('Relu', [e.op('Sub', [meanSquare, e.op('Mul', [batchMean, batchMean])])]);
-  const y = e.op('BatchNormalization', [x, scale, bias, batchMean, batchVar], { epsilon }, { shape });
+  const batchMean = e.reduceMean(x, axes, true);
+  const centred = e.op('Sub', [x, batchMean]);
+  const perChannel = (v: Value) => e.squeeze(v, axes);
+  const batchVar = e.op('Div', [e.reduceSumSquare(centred, axes, false), count]);
+  const mean = perChannel(batchMean);
+  const y = e.op('BatchNormalization', [x, scale, bias, mean, batchVar], { epsilon }, { shape });
 
   const unbiased = e.op('Mul', [batchVar, e.op('Div', [count, e.op('Sub', [count, k(1)])])]);
   const blend = (old: Value, batch: Value) =>
     e.op('Add', [e.op('Mul', [old, k(momentum)]), e.op('Mul', [batch, k(1 - momentum)])]);
-  const nextMean = blend(mean, batchMean);
+  const nextMean = blend(runningMean, mean);
   const nextVar = blend(variance, unbiased);
 
   const out = node.output();
   y.type = out.type ?? y.type;
   graph.replaceAllUses(out, y);
   graph.removeNode(node);
-  return { runningMean: mean, runningVar: variance, nextMean, nextVar };
+  return { runningMean, runningVar: variance, nextMean, nextVar };
 }
 
 /** N·H·W as a float scalar: a constant when the batch is static, from Size(x) / C otherwise. */

@@ -78,22 +78,57 @@ describe('training-step graph of a small CNN', () => {
     expect(tg.state.filter((s) => s.kind === 'param').length).toBe(8);
   });
 
-  it('updates BN running statistics with momentum and the unbiased batch variance', async () => {
-    const b = new GraphBuilder({ opset: 13, seed: 2 });
-    const x = b.batchNorm(b.input('x', [N, 2, 3, 3]), { name: 'bn', momentum: 0.9 });
-    b.output(b.gemm(b.flatten(b.globalAvgPool(x)), 3, { name: 'fc' }));
-    const tg = buildTrainingGraph(createModel(b.build()), { optimizer: { kind: 'sgd' } });
-    const h = await StepHarness.create(open, tg);
-    const data = Float32Array.from({ length: N * 18 }, () => rng.normal() * 2 + 1);
-    await h.step({ batch: { dims: [N, 2, 3, 3], data }, labels, lr: 0.1 });
-    for (let c = 0; c < 2; c++) {
-      const xs = Array.from({ length: N * 9 }, (_, k) => data[Math.floor(k / 9) * 18 + c * 9 + (k % 9)]!);
-      const mean = xs.reduce((a, v) => a + v, 0) / xs.length;
-      const unbiased = xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (xs.length - 1);
-      expect(h.state.get('bn.running_mean')!.data[c]).toBeCloseTo(0.1 * mean, 5);
-      expect(h.state.get('bn.running_var')!.data[c]).toBeCloseTo(0.9 + 0.1 * unbiased, 5);
-    }
-    await h.release();
+  it.each([
+    ['centred', 2, 1],
+    ['far from zero', 0.5, 20],
+  ])(
+    'updates BN running statistics with momentum and the unbiased batch variance (%s)',
+    async (_, std, offset) => {
+      const b = new GraphBuilder({ opset: 13, seed: 2 });
+      const x = b.batchNorm(b.input('x', [N, 2, 3, 3]), { name: 'bn', momentum: 0.9 });
+      b.output(b.gemm(b.flatten(b.globalAvgPool(x)), 3, { name: 'fc' }));
+      const tg = buildTrainingGraph(createModel(b.build()), { optimizer: { kind: 'sgd' } });
+      const h = await StepHarness.create(open, tg);
+      const data = Float32Array.from({ length: N * 18 }, () => rng.normal() * std + offset);
+      await h.step({ batch: { dims: [N, 2, 3, 3], data }, labels, lr: 0.1 });
+      for (let c = 0; c < 2; c++) {
+        const xs = Array.from({ length: N * 9 }, (_, k) => data[Math.floor(k / 9) * 18 + c * 9 + (k % 9)]!);
+        const mean = xs.reduce((a, v) => a + v, 0) / xs.length;
+        const unbiased = xs.reduce((a, v) => a + (v - mean) ** 2, 0) / (xs.length - 1);
+        expect(h.state.get('bn.running_mean')!.data[c]).toBeCloseTo(0.1 * mean, 5);
+        expect(Number(h.state.get('bn.running_var')!.data[c]) - 0.9).toBeCloseTo(0.1 * unbiased, 6);
+      }
+      await h.release();
+    },
+  );
+
+  it('switches Dropout to training mode (random masks, gradient through the mask) unless told not to', async () => {
+    const model = () => {
+      const b = new GraphBuilder({ opset: 13, seed: 6 });
+      const h = b.op('Dropout', [b.gemm(b.input('x', [N, 8]), 16, { name: 'fc1' })], {}, { name: 'drop' });
+      b.output(b.gemm(h, 3, { name: 'fc2' }));
+      return createModel(b.build());
+    };
+    const feeds = {
+      batch: { dims: [N, 8], data: Float32Array.from({ length: N * 8 }, (_, i) => Math.sin(i)) },
+      labels,
+      lr: 0.1,
+    };
+    const losses = async (dropout: 'train' | 'off') => {
+      const tg = buildTrainingGraph(model(), { optimizer: { kind: 'sgd' }, dropout });
+      const h = await StepHarness.create(open, tg);
+      const out = [await h.lossAt(feeds, new Map()), await h.lossAt(feeds, new Map())];
+      await h.step(feeds);
+      await h.release();
+      return { tg, out };
+    };
+    const on = await losses('train');
+    const drop = on.tg.model.graph.node('drop')!;
+    expect(drop.input(2)?.const?.toNumbers()).toEqual([1]);
+    expect(drop.outputs.length).toBe(2);
+    expect(on.out[0]).not.toBe(on.out[1]);
+    const off = await losses('off');
+    expect(off.out[0]).toBe(off.out[1]);
   });
 
   it('holds masked channels (and their momentum) at zero and leaves frozen parameters constant', async () => {

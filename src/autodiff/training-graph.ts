@@ -32,6 +32,8 @@ export interface TrainingGraphOptions {
   readonly noWeightDecay?: readonly string[];
   /** 'train' (default): batch statistics, running statistics updated; 'frozen': running statistics used. */
   readonly batchNorm?: 'train' | 'frozen';
+  /** 'train' (default): Dropout drops (as PyTorch's train mode); 'off': Dropout stays the identity. */
+  readonly dropout?: 'train' | 'off';
 }
 
 export type StateKind = 'param' | 'bn.mean' | 'bn.var' | 'momentum' | 'adam.m' | 'adam.v';
@@ -124,6 +126,19 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions):
       }
     }
     g.toposort();
+  }
+
+  if ((options.dropout ?? 'train') === 'train') {
+    for (const node of g.nodes.filter((x) => x.opType === 'Dropout')) {
+      // Exported models hold Dropout in inference mode: switch it on (ratio kept, 0.5 by default).
+      const ratio =
+        node.input(1) ?? g.addInitializer(g.uniqueName(`${node.name}.ratio`), Tensor.scalar('float32', 0.5));
+      node.setInput(1, ratio);
+      node.setInput(
+        2,
+        g.addInitializer(g.uniqueName(`${node.name}.training`), Tensor.from('bool', [], Uint8Array.of(1))),
+      );
+    }
   }
 
   const { loss, correct, teacher } = trainingLoss(g, e.scope('loss'), {
