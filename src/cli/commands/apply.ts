@@ -11,6 +11,7 @@ import { verifyPlan } from '../../surgery/verify.js';
 import { PareError } from '../../util/errors.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
+import { checkOutputPath } from '../parse.js';
 import { loadWithShapes } from './inspect.js';
 
 interface ApplyCliOptions {
@@ -31,6 +32,7 @@ export function applyCommand(io: CliIO): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, planFile: string, opts: ApplyCliOptions) => {
       const output = opts.output!;
+      checkOutputPath(file, output);
       const { model } = await loadWithShapes(file, opts.inputShape);
       const plan = await readPlan(planFile);
       const analysis = analyzeChannels(model.graph);

@@ -16,7 +16,7 @@ import { PareError } from '../../util/errors.js';
 import { addDataOptions, type DataCliOptions, loadData } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
-import { parseFloatOption, parseIntOption } from '../parse.js';
+import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
 import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
@@ -205,6 +205,7 @@ export function pruneCommand(io: CliIO): Command {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
   return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions) => {
+    checkOutputPath(file, opts.output);
     const { model } = await loadWithShapes(file, opts.inputShape);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');

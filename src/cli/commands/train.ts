@@ -12,7 +12,7 @@ import { PareError } from '../../util/errors.js';
 import { addDataOptions, type DataCliOptions, loadData, recordPreprocess } from '../data-options.js';
 import { formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
-import { parseFloatOption, parseIntOption } from '../parse.js';
+import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
 import { formatEta, ProgressLine } from '../progress.js';
 
 interface TrainCliOptions extends DataCliOptions {
@@ -94,6 +94,7 @@ export function trainCommand(io: CliIO): Command {
     .option('--engine <e>', 'auto, nchwc (ORT blocked conv kernels) or standard ONNX ops', 'auto')
     .option('--json', 'print one JSON object at the end');
   return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
+    checkOutputPath(file, opts.output);
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
     const model = readModel(resume ? opts.output : file);
     const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);

@@ -1,0 +1,120 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { memoryIO } from '../src/cli/io.js';
+import { run } from '../src/cli/main.js';
+import { criterionNames } from '../src/criteria/registry.js';
+import { encodeNpy } from '../src/data/npy-codec.js';
+import { readModel } from '../src/onnx/read.js';
+import { writeModel } from '../src/onnx/write.js';
+import { computeCosts } from '../src/ops/costs.js';
+import { Rng } from '../src/util/rng.js';
+import { buildZooModel } from '../src/zoo/registry.js';
+import { tempDir } from './helpers/tmp.js';
+
+const dir = tempDir();
+const model = join(dir, 'r20.onnx');
+writeModel(buildZooModel('resnet20', { inputShape: [3, 32, 32], classes: 10, seed: 1 }), model);
+{
+  const rng = new Rng(4);
+  const n = 48;
+  const x = Uint8Array.from({ length: n * 3 * 32 * 32 }, () => rng.int(256));
+  writeFileSync(join(dir, 'x_train.npy'), encodeNpy([n, 3, 32, 32], x));
+  writeFileSync(
+    join(dir, 'y_train.npy'),
+    encodeNpy(
+      [n],
+      Uint8Array.from({ length: n }, (_, i) => i % 10),
+    ),
+  );
+}
+
+async function cli(...args: string[]) {
+  const io = memoryIO();
+  const code = await run(['node', 'pare', ...args], io);
+  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
+}
+
+describe('pare prune', () => {
+  for (const criterion of criterionNames) {
+    it(`${criterion}: lands on macs=0.5 within ±1 % and passes --verify`, async () => {
+      const out = join(dir, `r20-${criterion}.onnx`);
+      const r = await cli(
+        'prune',
+        model,
+        '-o',
+        out,
+        '--criterion',
+        criterion,
+        '--target',
+        'macs=0.5',
+        '--verify',
+        '--calib',
+        `npy:${dir}`,
+        '--calib-samples',
+        '32',
+        '--no-latency',
+        '--json',
+      );
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.out);
+      expect(Number.isInteger(report.before.params) && Number.isInteger(report.after.macs)).toBe(true);
+      expect(Math.abs(report.after.macs / report.before.macs - 0.5)).toBeLessThanOrEqual(0.005);
+      expect(report.verify.passed).toBe(true);
+      expect(computeCosts(readModel(out).graph).macs).toBe(report.after.macs);
+    });
+  }
+
+  it('--round-to 8 keeps widths that are multiples of 8; the plan re-applies to the same model', async () => {
+    const out = join(dir, 'r20-r8.onnx');
+    const plan = join(dir, 'plan.json');
+    const r = await cli(
+      'prune',
+      model,
+      '-o',
+      out,
+      '--criterion',
+      'fpgm',
+      '--ratio',
+      '0.5',
+      '--round-to',
+      '8',
+      '--plan-out',
+      plan,
+      '--no-latency',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.out);
+    for (const g of report.groups) if (g.channels >= 8 && !g.frozen) expect(g.kept % 8, g.id).toBe(0);
+    const again = await cli('apply', model, plan, '-o', join(dir, 'again.onnx'), '--verify', '--json');
+    expect(again.code).toBe(0);
+    expect(JSON.parse(again.out).after).toEqual({ params: report.after.params, macs: report.after.macs });
+  });
+
+  it('refuses a malformed target and an activation criterion without data, with hints', async () => {
+    const bad = await cli('prune', model, '-o', join(dir, 'x.onnx'), '--target', 'flops=0.5');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain("--target 'flops=0.5': expected macs=F or params=F");
+    const noData = await cli(
+      'prune',
+      model,
+      '-o',
+      join(dir, 'y.onnx'),
+      '--criterion',
+      'apoz',
+      '--ratio',
+      '0.3',
+      '--no-latency',
+    );
+    expect(noData.code).toBe(1);
+    expect(noData.err).toContain("criterion 'apoz' needs calibration data");
+  });
+
+  it('never overwrites its input model', async () => {
+    const r = await cli('prune', model, '-o', model, '--ratio', '0.3', '--no-latency');
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('refusing to overwrite the input model');
+  });
+});
