@@ -1,8 +1,7 @@
 // The training loop: one ONNX Runtime run of the training-step graph per batch, state carried on the
 // host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
 
-import { lowerToNchwc } from '../autodiff/nchwc/lower-nchwc.js';
-import { probeNchwcBlock } from '../autodiff/nchwc/probe-nchwc.js';
+import { modelForOrt } from '../autodiff/nchwc/model-for-ort.js';
 import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
@@ -75,14 +74,6 @@ export interface TrainResult {
   readonly engine: string;
 }
 
-let probed: Promise<number | undefined> | undefined;
-
-/** The NCHWc block size this ORT build supports (probed once per process), or undefined. */
-export function nchwcBlock(): Promise<number | undefined> {
-  probed ??= probeNchwcBlock((m) => Session.create(m, { threads: 1 })).catch(() => undefined);
-  return probed;
-}
-
 export async function trainModel(
   model: Model,
   loader: BatchLoader,
@@ -94,17 +85,16 @@ export async function trainModel(
     ...(options.threads ? { threads: options.threads } : {}),
   };
   const mode = options.engine ?? 'auto';
-  const block = mode === 'standard' ? undefined : await nchwcBlock();
+  const open = (m: Model) => Session.create(m, { threads: 1 });
+  const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard' });
+  const block = ort.nchwcBlock;
   if (mode === 'nchwc' && block === undefined) {
     throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
       notes: ['use --engine standard (or auto, which falls back by itself)'],
     });
   }
   const engine = block === undefined ? 'standard' : `nchwc-${block}`;
-  const session = await Session.create(
-    block === undefined ? tg.model : lowerToNchwc(tg.model, block),
-    sessionOptions,
-  );
+  const session = await Session.create(ort.model, sessionOptions);
   const teacher = options.teacher
     ? await Session.create(options.teacher, { ...sessionOptions, label: 'teacher' })
     : undefined;
