@@ -1,11 +1,13 @@
 // Turning errors into what a person reads: code, message, what it concerns, hints; stack only with --debug.
 
-import pc from 'picocolors';
+import picocolors from 'picocolors';
 import { PareError } from '../util/errors.js';
 import type { CliIO } from './io.js';
 
 /** Print an error and return the exit code: 1 for bad input, 2 for a bug in pare. */
 export function reportError(err: unknown, io: CliIO, debug: boolean): number {
+  // Colour only on a terminal (picocolors alone would also colour when CI is set).
+  const pc = picocolors.createColors(io.isTTY && !('NO_COLOR' in process.env));
   if (err instanceof PareError) {
     const where = [
       err.file && `file: ${err.file}`,
