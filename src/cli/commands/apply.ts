@@ -1,13 +1,10 @@
-// `pare apply MODEL PLAN -o OUT [--verify]`: re-apply a saved pruning plan, optionally with the proof.
+// `pare apply MODEL PLAN -o OUT [--verify]`: re-apply a saved pruning plan, optionally with the proof
+// (recorded in the output model's metadata).
 
 import { Command } from 'commander';
-import { analyzeChannels } from '../../analysis/channel-groups.js';
 import { readPlan } from '../../analysis/plan.js';
 import { writeModel } from '../../onnx/write.js';
-import { computeCosts } from '../../ops/costs.js';
-import { inferShapes } from '../../ops/infer-shapes.js';
-import { applyPlan } from '../../surgery/apply-plan.js';
-import { verifyPlan } from '../../surgery/verify.js';
+import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
 import { PareError } from '../../util/errors.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
@@ -35,46 +32,45 @@ export function applyCommand(io: CliIO): Command {
       checkOutputPath(file, output);
       const { model } = await loadWithShapes(file, opts.inputShape);
       const plan = await readPlan(planFile);
-      const analysis = analyzeChannels(model.graph);
-      const before = computeCosts(model.graph);
-      const pruned = applyPlan(model.graph, plan, { analysis, model: file, source: planFile });
-      inferShapes(pruned);
-      const after = computeCosts(pruned);
-      let verify: Awaited<ReturnType<typeof verifyPlan>> | undefined;
-      if (opts.verify) {
-        verify = await verifyPlan(model, plan, { analysis, pruned, model: file, source: planFile });
-        if (!verify.passed) {
-          throw new PareError(
-            'PARE_VERIFY',
-            `verification failed: pruned and masked outputs differ by ${verify.maxAbsDiff.toExponential(2)} (allowed ${(verify.tolerance * verify.maxAbsOutput).toExponential(2)})`,
-            {
-              file,
-              notes: [
-                'this is a bug in pare surgery; the model was not written. Please report it with the model and plan',
-              ],
-            },
-          );
-        }
-      }
-      writeModel({ ...model, graph: pruned, path: undefined }, output);
-      const summary = {
+      const r = await applyPlanToModel(model, plan, {
+        verify: opts.verify ?? false,
         model: file,
-        plan: planFile,
-        output,
-        before: { params: before.params, macs: before.macs },
-        after: { params: after.params, macs: after.macs },
-        ...(verify
-          ? {
-              verify: {
-                passed: verify.passed,
-                maxAbsDiff: verify.maxAbsDiff,
-                maxAbsOutput: verify.maxAbsOutput,
-              },
-            }
-          : {}),
-      };
+        source: planFile,
+      });
+      const verify = r.verification;
+      if (verify && !verify.passed) {
+        throw new PareError(
+          'PARE_VERIFY',
+          `verification failed: pruned and masked outputs differ by ${verify.maxAbsDiff.toExponential(2)} (allowed ${(verify.tolerance * verify.maxAbsOutput).toExponential(2)})`,
+          {
+            file,
+            notes: [
+              'this is a bug in pare surgery; the model was not written. Please report it with the model and plan',
+            ],
+          },
+        );
+      }
+      writeModel(r.model, output);
+      const { before, after } = r;
       if (opts.json) {
-        io.out(JSON.stringify(summary));
+        io.out(
+          JSON.stringify({
+            model: file,
+            plan: planFile,
+            output,
+            before,
+            after,
+            ...(verify
+              ? {
+                  verify: {
+                    passed: verify.passed,
+                    maxAbsDiff: verify.maxAbsDiff,
+                    maxAbsOutput: verify.maxAbsOutput,
+                  },
+                }
+              : {}),
+          }),
+        );
         return;
       }
       io.out(
