@@ -16,7 +16,7 @@ import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm } from '../recover/bn-recalibrate.js';
 import type { Feeds } from '../runtime/session.js';
 import { applyPlan } from '../surgery/apply-plan.js';
-import { type VerifyResult, verifyPlan } from '../surgery/verify.js';
+import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
 
 export type RecoveryName = 'none' | 'bn';
@@ -125,16 +125,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
       model: label,
       ...(options.threads ? { threads: options.threads } : {}),
     });
-    if (!verify.passed) {
-      throw new PareError(
-        'PARE_VERIFY',
-        `verification failed: pruned and masked outputs differ by ${verify.maxAbsDiff.toExponential(2)} (allowed ${(verify.tolerance * verify.maxAbsOutput).toExponential(2)})`,
-        {
-          file: label,
-          notes: ['this is a bug in pare surgery; nothing was written. Please report it with the model'],
-        },
-      );
-    }
+    assertVerified(verify, label);
   }
   const tVerify = clock() - t;
 

@@ -9,11 +9,11 @@ import { Graph } from '../ir/graph.js';
 import { createModel } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
+import { sampleFeeds } from '../runtime/sample-feeds.js';
 import { runCapturing } from '../runtime/session.js';
 import { Rng } from '../util/rng.js';
 import { inferShapes } from './infer-shapes.js';
 import { opSpecs } from './registry.js';
-import { sampleFeeds } from './sample-feeds.js';
 
 const INT64_MAX = Tensor.from('int64', [1], BigInt64Array.of(9223372036854775807n));
 

@@ -147,3 +147,16 @@ function numbers(d: TypedArray): ArrayLike<number> {
     ? Array.from(d, Number)
     : (d as ArrayLike<number>);
 }
+
+/** Throw PARE_VERIFY (nothing gets written) when the pruned model is not the masked original. */
+export function assertVerified(result: VerifyResult, file: string): void {
+  if (result.passed) return;
+  throw new PareError(
+    'PARE_VERIFY',
+    `verification failed: pruned and masked outputs differ by ${result.maxAbsDiff.toExponential(2)} (allowed ${(result.tolerance * result.maxAbsOutput).toExponential(2)})`,
+    {
+      file,
+      notes: ['this is a bug in pare surgery; nothing was written. Please report it with the model and plan'],
+    },
+  );
+}

@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { readPlan } from '../../analysis/plan.js';
 import { writeModel } from '../../onnx/write.js';
 import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
-import { PareError } from '../../util/errors.js';
+import { assertVerified } from '../../surgery/verify.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPath } from '../parse.js';
@@ -38,18 +38,7 @@ export function applyCommand(io: CliIO): Command {
         source: planFile,
       });
       const verify = r.verification;
-      if (verify && !verify.passed) {
-        throw new PareError(
-          'PARE_VERIFY',
-          `verification failed: pruned and masked outputs differ by ${verify.maxAbsDiff.toExponential(2)} (allowed ${(verify.tolerance * verify.maxAbsOutput).toExponential(2)})`,
-          {
-            file,
-            notes: [
-              'this is a bug in pare surgery; the model was not written. Please report it with the model and plan',
-            ],
-          },
-        );
-      }
+      if (verify) assertVerified(verify, file);
       writeModel(r.model, output);
       const { before, after } = r;
       if (opts.json) {

@@ -4,9 +4,8 @@
 
 import { allocTyped, type DType, dtypeFromCode } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
-import type { Feeds, HostTensor } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { formatShape } from './dims.js';
+import type { Feeds, HostTensor } from './session.js';
 
 export function sampleFeeds(graph: Graph, batch: number): Feeds {
   const feeds: Record<string, HostTensor> = {};
@@ -23,7 +22,7 @@ export function sampleFeeds(graph: Graph, batch: number): Feeds {
       if (i === 0) return batch;
       throw new PareError(
         'PARE_SHAPE',
-        `graph input '${v.name}' ${formatShape(shape)}: dim ${i} is dynamic`,
+        `graph input '${v.name}' [${shape.map((x) => x ?? '?').join(', ')}]: dim ${i} is dynamic`,
         {
           tensor: v.name,
           notes: [
