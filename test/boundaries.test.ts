@@ -10,7 +10,8 @@ const allowed: Record<string, readonly string[]> = {
   onnx: ['ir'],
   ops: ['ir', 'onnx', 'runtime'],
   analysis: ['ir', 'ops'],
-  criteria: ['ir', 'ops', 'analysis', 'runtime', 'autodiff', 'data'],
+  criteria: ['ir', 'ops', 'analysis', 'runtime', 'autodiff', 'data', 'linear'],
+  linear: ['ir', 'ops', 'analysis', 'runtime'],
   allocate: ['ir', 'ops', 'analysis', 'criteria'],
   surgery: ['ir', 'ops', 'analysis', 'runtime', 'onnx'],
   autodiff: ['ir', 'ops'],
@@ -18,7 +19,7 @@ const allowed: Record<string, readonly string[]> = {
   data: [],
   zoo: ['ir'],
   train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data'],
-  recover: ['ir', 'ops', 'onnx', 'analysis', 'runtime', 'train', 'surgery', 'data'],
+  recover: ['ir', 'ops', 'onnx', 'analysis', 'runtime', 'train', 'surgery', 'data', 'linear'],
   methods: [
     'ir',
     'ops',
@@ -32,6 +33,7 @@ const allowed: Record<string, readonly string[]> = {
     'train',
     'recover',
     'data',
+    'linear',
   ],
   report: [],
 };
