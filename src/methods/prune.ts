@@ -14,12 +14,25 @@ import { cloneModel, type Model } from '../ir/model.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm } from '../recover/bn-recalibrate.js';
+import {
+  type LayerReconstruction,
+  type LeastSquaresOptions,
+  reconstructLeastSquares,
+} from '../recover/least-squares.js';
 import type { Feeds } from '../runtime/session.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
 
-export type RecoveryName = 'none' | 'bn';
+export type RecoveryName = 'none' | 'bn' | 'ls';
+
+export const recoveryNames: readonly RecoveryName[] = ['none', 'bn', 'ls'];
+
+/** Options of the least-squares recovery ('ls'). */
+export type LeastSquaresRecovery = Pick<
+  LeastSquaresOptions,
+  'ridge' | 'features' | 'residual' | 'rescaleVariance'
+>;
 
 export interface PruneOptions extends AllocationConstraints {
   readonly criterion: string;
@@ -32,6 +45,7 @@ export interface PruneOptions extends AllocationConstraints {
   /** Samples of calibration data to use (default 512). */
   readonly calibrationSamples?: number;
   readonly recover?: RecoveryName;
+  readonly leastSquares?: LeastSquaresRecovery;
   readonly verify?: boolean;
   readonly threads?: number;
   readonly onStage?: (stage: string) => void;
@@ -46,7 +60,14 @@ export interface PruneResult {
   readonly after: CostReport;
   readonly verify: VerifyResult | undefined;
   readonly recovery:
-    | { readonly method: RecoveryName; readonly samples: number; readonly seconds: number }
+    | {
+        readonly method: RecoveryName;
+        /** Calibration images used (per pass). */
+        readonly samples: number;
+        readonly seconds: number;
+        /** Least squares: per refitted layer, the output error before and after. */
+        readonly layers?: readonly LayerReconstruction[];
+      }
     | undefined;
   readonly seconds: {
     readonly analysis: number;
@@ -143,6 +164,27 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     });
     result = r.model;
     recovery = { method, samples: r.samples, seconds: r.seconds };
+  } else if (method === 'ls') {
+    const calibration = options.calibration;
+    if (!calibration || !input)
+      throw new PareError('PARE_CONFIG', '--recover ls needs calibration data (--calib SPEC)', {
+        notes: ['a few hundred unlabeled training images are enough (--calib-samples, default 512)'],
+      });
+    options.onStage?.('least-squares reconstruction');
+    const r = await reconstructLeastSquares(
+      m,
+      result,
+      analysis,
+      allocation.kept,
+      () => calibrationFeeds(calibration, input, limit),
+      { ...options.leastSquares, ...(options.threads ? { threads: options.threads } : {}) },
+    );
+    result = r.model;
+    recovery = { method, samples: r.samples, seconds: r.seconds, layers: r.layers };
+  } else if (method !== 'none') {
+    throw new PareError('PARE_CONFIG', `unknown recovery '${method}'`, {
+      notes: [`valid: ${recoveryNames.join(', ')}`],
+    });
   }
   const tRecovery = clock() - t;
   return {

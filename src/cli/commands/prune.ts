@@ -8,7 +8,13 @@ import type { NormalizerName } from '../../criteria/normalizers.js';
 import type { ReducerName } from '../../criteria/reducers.js';
 import { criterionNames } from '../../criteria/registry.js';
 import type { Model } from '../../ir/model.js';
-import { type PruneOptions, type PruneResult, pruneModel, type RecoveryName } from '../../methods/prune.js';
+import {
+  type PruneOptions,
+  type PruneResult,
+  pruneModel,
+  type RecoveryName,
+  recoveryNames,
+} from '../../methods/prune.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
@@ -191,7 +197,7 @@ export function pruneCommand(io: CliIO): Command {
     .option('--calib-samples <n>', 'calibration samples, balanced per class', '512')
     .option(
       '--recover <method>',
-      'after cutting: none or bn (re-estimate BatchNorm statistics on --calib)',
+      'after cutting: none, bn (re-estimate BatchNorm statistics on --calib) or ls (least-squares refit of the layers that lost inputs, targets from the original model)',
       'none',
     )
     .option('--verify', 'prove the pruned model equals the masked original on random inputs')
@@ -213,8 +219,8 @@ export function pruneCommand(io: CliIO): Command {
       ? await loadData(opts.calib, 'train', model, { ...opts, batch: opts.batch ?? '64' }, 'eval')
       : undefined;
     const recover = opts.recover as RecoveryName;
-    if (recover !== 'none' && recover !== 'bn')
-      throw new PareError('PARE_CONFIG', `--recover '${opts.recover}': expected none or bn`);
+    if (!recoveryNames.includes(recover))
+      throw new PareError('PARE_CONFIG', `--recover '${opts.recover}': expected ${recoveryNames.join(', ')}`);
     const result = await pruneModel(model, {
       criterion: opts.criterion,
       criterionOptions: parseCriterionOptions(opts.criterionOpt),
