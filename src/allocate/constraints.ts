@@ -14,10 +14,16 @@ export interface AllocationConstraints {
   readonly maxRatio?: number;
   /** Node-name patterns (glob or /regex/): a group with any member on a matching node keeps all. */
   readonly protect?: readonly string[];
+  /**
+   * Keep every group whose channels several producers write together (a residual stream: the
+   * outputs of Add-coupled convs), as He 2017 and FSM's ResNet-56 recipe do: only the channels
+   * inside branches are pruned.
+   */
+  readonly keepResidual?: boolean;
 }
 
 /** Why a group keeps every channel, when it does. */
-export type Frozen = 'blocked' | 'protected' | 'unscored';
+export type Frozen = 'blocked' | 'protected' | 'residual' | 'unscored';
 
 export interface GroupLimits {
   readonly group: ChannelGroup;
@@ -47,9 +53,11 @@ export function resolveLimits(
         ? 'blocked'
         : group.members.some((m) => protect.some((p) => p(m.node)))
           ? 'protected'
-          : !scored.has(group.id)
-            ? 'unscored'
-            : undefined;
+          : c.keepResidual && isResidual(group)
+            ? 'residual'
+            : !scored.has(group.id)
+              ? 'unscored'
+              : undefined;
     // 1e-9: n·(1 − 0.7) is 3.0000000000000004 for n = 10 and must not become 4.
     const lower = frozen ? n : Math.min(n, Math.max(minChannels, Math.ceil(n * (1 - maxRatio) - 1e-9)));
     return { group, frozen, lower, allowed: (k) => allowedWidth(k, n, lower, roundTo) };
@@ -75,4 +83,9 @@ export function allowedWidth(k: number, n: number, lower: number, roundTo: numbe
 function check(ok: boolean, option: string, value: number, expected: string): void {
   if (!ok)
     throw new PareError('PARE_CONFIG', `allocation constraint ${option}: expected ${expected}, got ${value}`);
+}
+
+/** Whether several nodes produce the group's channels together (element-wise coupled outputs). */
+export function isResidual(group: ChannelGroup): boolean {
+  return new Set(group.members.filter((m) => m.kind === 'out').map((m) => m.node)).size > 1;
 }

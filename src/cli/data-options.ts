@@ -4,8 +4,9 @@
 
 import type { Command } from 'commander';
 import { BatchLoader } from '../data/batch-loader.js';
+import { sampleBalanced } from '../data/calibration-sampler.js';
 import { openDataset } from '../data/data-spec.js';
-import type { Dataset, Split } from '../data/dataset.js';
+import { type Dataset, type Split, subsetDataset } from '../data/dataset.js';
 import { checkInputShape } from '../data/input-shape-check.js';
 import { type Normalization, parseNormalization } from '../data/normalize.js';
 import { parseSize } from '../data/resize.js';
@@ -98,4 +99,24 @@ export async function loadData(
     batch,
   );
   return { dataset, loader, preprocess };
+}
+
+/**
+ * The calibration loader of `loaded`: `samples` images balanced over the classes (seeded), in
+ * evaluation order and preprocessing, so a run can be repeated exactly.
+ */
+export function calibrationLoader(
+  loaded: LoadedData,
+  samples: number,
+  seed = 0,
+  batchSize = 64,
+): BatchLoader {
+  const indices = sampleBalanced(loaded.dataset.labels, loaded.dataset.numClasses, samples, seed);
+  const subset = subsetDataset(loaded.dataset, indices, `${loaded.dataset.name} calibration`);
+  return new BatchLoader(subset, {
+    batchSize,
+    shuffle: false,
+    seed,
+    transforms: buildTransforms(loaded.preprocess, 'eval'),
+  });
 }

@@ -15,11 +15,12 @@ import {
   type RecoveryName,
   recoveryNames,
 } from '../../methods/prune.js';
+import { type Recipe, recipeNames, recipes } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
-import { addDataOptions, type DataCliOptions, loadData } from '../data-options.js';
+import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
@@ -27,7 +28,11 @@ import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
   output: string;
+  method?: string;
   criterion: string;
+  keepResidual?: boolean;
+  lsRidge?: string;
+  lsFeatures?: string;
   target?: string;
   ratio?: string;
   global?: boolean;
@@ -96,6 +101,29 @@ export function parseTarget(
   return { kind: 'criterion' };
 }
 
+function recipeOf(name: string): Recipe {
+  const r = recipes[name];
+  if (!r)
+    throw new PareError('PARE_CONFIG', `--method '${name}': unknown method`, {
+      notes: [`valid methods: ${recipeNames.join(', ')} (see docs/methods.md)`],
+    });
+  return r;
+}
+
+function leastSquaresOptions(
+  opts: PruneCliOptions,
+  recipe: Recipe | undefined,
+): NonNullable<PruneOptions['leastSquares']> {
+  const features = opts.lsFeatures ?? recipe?.leastSquares?.features;
+  if (features !== undefined && features !== 'pruned' && features !== 'original')
+    throw new PareError('PARE_CONFIG', `--ls-features '${features}': expected pruned or original`);
+  return {
+    ...recipe?.leastSquares,
+    ...(features ? { features } : {}),
+    ...(opts.lsRidge ? { ridge: parseFloatOption(opts.lsRidge, '--ls-ridge', 0, 1) } : {}),
+  };
+}
+
 function parseCriterionOptions(list: readonly string[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const item of list) {
@@ -124,10 +152,12 @@ export function pruneReport(
   output: string,
   r: PruneResult,
   latency: { before?: number; after?: number },
+  method?: string,
 ) {
   return {
     model: file,
     output,
+    ...(method ? { method } : {}),
     criterion: r.importance.criterion,
     reduce: r.importance.reduce,
     normalize: r.importance.normalize,
@@ -164,6 +194,10 @@ export function pruneCommand(io: CliIO): Command {
     )
     .argument('<model>', 'ONNX model file')
     .requiredOption('-o, --output <file>', 'where to write the pruned model')
+    .option(
+      '--method <name>',
+      `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
+    )
     .option('--criterion <name>', `importance criterion: ${criterionNames.join(', ')}`, 'l1')
     .option('--target <metric=F>', 'keep this fraction of the MACs or parameters, e.g. macs=0.5')
     .option('--ratio <r>', 'remove this fraction of channels of every prunable group (uniform)')
@@ -200,6 +234,8 @@ export function pruneCommand(io: CliIO): Command {
       'after cutting: none, bn (re-estimate BatchNorm statistics on --calib) or ls (least-squares refit of the layers that lost inputs, targets from the original model)',
       'none',
     )
+    .option('--ls-ridge <r>', 'least squares: ridge relative to the mean feature variance (default 1e-4)')
+    .option('--ls-features <from>', 'least squares: inputs from the pruned (He 2017) or original (CaP) model')
     .option('--verify', 'prove the pruned model equals the masked original on random inputs')
     .option('--plan-out <file>', 'write the pruning plan (re-apply with pare apply)')
     .option('--report <file>', 'write a JSON report')
@@ -210,13 +246,28 @@ export function pruneCommand(io: CliIO): Command {
     .option('--no-latency', 'skip the ONNX Runtime latency measurement')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
-  return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions) => {
+  return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
     checkOutputPath(file, opts.output);
+    const recipe = opts.method ? recipeOf(opts.method) : undefined;
+    // A recipe fills in what the user did not set explicitly.
+    const given = (key: string) => command.getOptionValueSource(key) === 'cli';
+    if (recipe) {
+      if (!given('criterion')) opts.criterion = recipe.criterion;
+      if (!given('recover')) opts.recover = recipe.recover;
+      if (!given('calibSamples')) opts.calibSamples = String(recipe.calibrationSamples);
+      if (!given('search') && !given('global')) opts.search = recipe.search;
+      if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
+    }
     const { model } = await loadWithShapes(file, opts.inputShape);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib
-      ? await loadData(opts.calib, 'train', model, { ...opts, batch: opts.batch ?? '64' }, 'eval')
+      ? calibrationLoader(
+          await loadData(opts.calib, 'train', model, { ...opts, batch: opts.batch ?? '64' }, 'eval'),
+          samples,
+          parseIntOption(opts.seed ?? '0', '--seed', 0),
+          parseIntOption(opts.batch ?? '64', '--batch'),
+        )
       : undefined;
     const recover = opts.recover as RecoveryName;
     if (!recoveryNames.includes(recover))
@@ -227,10 +278,15 @@ export function pruneCommand(io: CliIO): Command {
       ...(opts.reduce ? { reduce: opts.reduce as ReducerName } : {}),
       ...(opts.scoreNorm ? { normalize: opts.scoreNorm as NormalizerName } : {}),
       target: parseTarget(opts),
-      ...(calib ? { calibration: calib.loader } : {}),
+      ...(calib ? { calibration: calib } : {}),
       calibrationSamples: samples,
       recover,
+      leastSquares: leastSquaresOptions(opts, recipe),
       verify: opts.verify ?? false,
+      ...(opts.keepResidual ? { keepResidual: true } : {}),
+      ...(recipe?.criterionOptions && opts.criterionOpt.length === 0
+        ? { criterionOptions: recipe.criterionOptions }
+        : {}),
       ...(threads ? { threads } : {}),
       minChannels: parseIntOption(opts.minChannels ?? '1', '--min-channels'),
       ...(opts.roundTo ? { roundTo: parseIntOption(opts.roundTo, '--round-to') } : {}),
@@ -242,7 +298,7 @@ export function pruneCommand(io: CliIO): Command {
       : {};
     writeModel(result.model, opts.output);
     if (opts.planOut) await writePlan(opts.planOut, result.allocation.plan);
-    const report = pruneReport(file, opts.output, result, latency);
+    const report = pruneReport(file, opts.output, result, latency, opts.method);
     if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
     if (opts.json) {
       io.out(JSON.stringify(report));
