@@ -18,7 +18,7 @@ const allowed: Record<string, readonly string[]> = {
   data: [],
   zoo: ['ir'],
   train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data'],
-  recover: ['ir', 'ops', 'onnx', 'analysis', 'runtime', 'train', 'surgery', 'data'],
+  recover: ['ir', 'ops', 'onnx', 'analysis', 'criteria', 'runtime', 'train', 'surgery', 'data'],
   methods: [
     'ir',
     'ops',
