@@ -19,7 +19,7 @@ const allowed: Record<string, readonly string[]> = {
   data: [],
   zoo: ['ir'],
   train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data'],
-  recover: ['ir', 'ops', 'onnx', 'analysis', 'runtime', 'train', 'surgery', 'data', 'linear'],
+  recover: ['ir', 'ops', 'onnx', 'analysis', 'criteria', 'runtime', 'train', 'surgery', 'data', 'linear'],
   methods: [
     'ir',
     'ops',

@@ -106,7 +106,7 @@ export function shiftScores(
 }
 
 /** s[j·ins + p]: the kernel summed over every axis but the output (j) and the input channel (p). */
-function kernelSums(
+export function kernelSums(
   data: Float32Array,
   dims: readonly number[],
   outAxis: number,
