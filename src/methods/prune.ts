@@ -14,6 +14,7 @@ import { cloneModel, type Model } from '../ir/model.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm } from '../recover/bn-recalibrate.js';
+import { compensateFeatureShift, type FsmDistributionOptions } from '../recover/fsm-distribution.js';
 import {
   type LayerReconstruction,
   type LeastSquaresOptions,
@@ -24,9 +25,12 @@ import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
 
-export type RecoveryName = 'none' | 'bn' | 'ls';
+export type RecoveryName = 'none' | 'bn' | 'fsm' | 'ls';
 
-export const recoveryNames: readonly RecoveryName[] = ['none', 'bn', 'ls'];
+export const recoveryNames: readonly RecoveryName[] = ['none', 'bn', 'fsm', 'ls'];
+
+/** Options of FSM's distribution optimisation ('fsm'). */
+export type FsmRecovery = Pick<FsmDistributionOptions, 'gate' | 'mode' | 'folded'>;
 
 /** Options of the least-squares recovery ('ls'). */
 export type LeastSquaresRecovery = Pick<
@@ -46,6 +50,8 @@ export interface PruneOptions extends AllocationConstraints {
   readonly calibrationSamples?: number;
   readonly recover?: RecoveryName;
   readonly leastSquares?: LeastSquaresRecovery;
+  /** FSM recovery; with calibration data its labels drive the accept/rollback of each layer. */
+  readonly fsm?: FsmRecovery;
   readonly verify?: boolean;
   readonly threads?: number;
   readonly onStage?: (stage: string) => void;
@@ -67,6 +73,12 @@ export interface PruneResult {
         readonly seconds: number;
         /** Least squares: per refitted layer, the output error before and after. */
         readonly layers?: readonly LayerReconstruction[];
+        /** FSM: layers compensated, and how many were kept / rolled back on the held-out labels. */
+        readonly compensated?: {
+          readonly layers: number;
+          readonly accepted: number;
+          readonly rolledBack: number;
+        };
       }
     | undefined;
   readonly seconds: {
@@ -181,6 +193,23 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     );
     result = r.model;
     recovery = { method, samples: r.samples, seconds: r.seconds, layers: r.layers };
+  } else if (method === 'fsm') {
+    options.onStage?.('FSM distribution optimisation');
+    const calibration = options.calibration;
+    const r = await compensateFeatureShift(m, result, analysis, allocation.plan, {
+      ...options.fsm,
+      ...(calibration
+        ? { heldOut: calibration, heldOutSamples: limit, calibration, calibrationSamples: limit }
+        : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+    });
+    result = r.model;
+    recovery = {
+      method,
+      samples: calibration ? limit : 0,
+      seconds: r.seconds,
+      compensated: { layers: r.layers, accepted: r.accepted, rolledBack: r.rolledBack },
+    };
   } else if (method !== 'none') {
     throw new PareError('PARE_CONFIG', `unknown recovery '${method}'`, {
       notes: [`valid: ${recoveryNames.join(', ')}`],

@@ -28,7 +28,7 @@ export const recipes: Readonly<Record<string, Recipe>> = {
     criterion: 'fsm',
     search: 'uniform',
     keepResidual: true,
-    recover: 'bn',
+    recover: 'fsm',
     calibrationSamples: 512,
     sources: [
       'criterion fsm, mean |δ| over next-layer outputs: lscgx/FSM main.py (type=mean)',
