@@ -6,18 +6,21 @@ import { type Allocation, type AllocationTarget, allocate } from '../allocate/al
 import type { AllocationConstraints } from '../allocate/constraints.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { valueKeeps } from '../analysis/value-keeps.js';
 import { type Importance, importanceWithCalibration } from '../criteria/importance.js';
 import type { NormalizerName } from '../criteria/normalizers.js';
 import type { ReducerName } from '../criteria/reducers.js';
 import type { BatchLoader } from '../data/batch-loader.js';
+import type { Graph } from '../ir/graph.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
-import { recalibrateBatchNorm } from '../recover/bn-recalibrate.js';
+import { recalibrateBatchNorm, recalibrateFolded } from '../recover/bn-recalibrate.js';
 import { compensateFeatureShift, type FsmDistributionOptions } from '../recover/fsm-distribution.js';
 import {
   type LayerReconstruction,
   type LeastSquaresOptions,
+  reconstructedLayers,
   reconstructLeastSquares,
 } from '../recover/least-squares.js';
 import type { Feeds } from '../runtime/session.js';
@@ -73,6 +76,8 @@ export interface PruneResult {
         readonly seconds: number;
         /** Least squares: per refitted layer, the output error before and after. */
         readonly layers?: readonly LayerReconstruction[];
+        /** BN: convolutions whose folded BatchNorm was recalibrated (scale and shift corrected). */
+        readonly foldedLayers?: number;
         /** FSM: layers compensated, and how many were kept / rolled back on the held-out labels. */
         readonly compensated?: {
           readonly layers: number;
@@ -167,15 +172,34 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
   let recovery: PruneResult['recovery'];
   const method = options.recover ?? 'none';
   if (method === 'bn') {
-    if (!options.calibration)
+    const calibration = options.calibration;
+    if (!calibration || !input)
       throw new PareError('PARE_CONFIG', '--recover bn needs calibration data (--calib SPEC)');
     options.onStage?.('recalibrating BatchNorm statistics');
-    const r = await recalibrateBatchNorm(result, options.calibration, {
+    const r = await recalibrateBatchNorm(result, calibration, {
       samples: limit,
       ...(options.threads ? { threads: options.threads } : {}),
     });
     result = r.model;
-    recovery = { method, samples: r.samples, seconds: r.seconds };
+    let seconds = r.seconds;
+    let samples = r.samples;
+    // Folded BN (no BatchNormalization after a conv): correct the conv's own scale and shift.
+    const folded = foldedLayers(result.graph, reconstructedLayers(result.graph, analysis, allocation.kept));
+    if (folded.length > 0) {
+      options.onStage?.('recalibrating folded BatchNorm (conv scale and shift)');
+      const f = await recalibrateFolded(
+        m,
+        result,
+        folded,
+        valueKeeps(analysis, allocation.kept),
+        () => calibrationFeeds(calibration, input, limit),
+        options.threads ? { threads: options.threads } : {},
+      );
+      result = f.model;
+      seconds += f.seconds;
+      samples = Math.max(samples, f.samples);
+    }
+    recovery = { method, samples, seconds, ...(folded.length > 0 ? { foldedLayers: folded.length } : {}) };
   } else if (method === 'ls') {
     const calibration = options.calibration;
     if (!calibration || !input)
@@ -233,4 +257,22 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
       recovery: tRecovery,
     },
   };
+}
+
+/**
+ * Convolutions whose BatchNorm was folded away (no BatchNormalization reads them), from the first
+ * layer that lost inputs on, in graph order: their outputs shifted and no BN can re-normalise them.
+ */
+function foldedLayers(graph: Graph, consumers: readonly string[]): string[] {
+  const first = graph.nodes.findIndex((n) => consumers.includes(n.name));
+  if (first < 0) return [];
+  return graph.nodes
+    .slice(first)
+    .filter(
+      (n) =>
+        n.opType === 'Conv' &&
+        n.domain === '' &&
+        !n.output(0).uses.some((u) => u.node.opType === 'BatchNormalization'),
+    )
+    .map((n) => n.name);
 }

@@ -4,13 +4,16 @@
 // layer statistics of inputs normalised the way training normalised them; the population moments
 // are the size-weighted averages of the batch moments (biased variance).
 
+import type { ValueKeep } from '../analysis/value-keeps.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
+import { linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
 import { inferShapes } from '../ops/infer-shapes.js';
+import type { Feeds, HostTensor } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { runCapturingBatches } from './capture.js';
+import { gatherChannels, runCapturingBatches, truncatedSession } from './capture.js';
 
 export interface RecalibrateOptions {
   /** Use at most this many calibration samples per pass. */
@@ -144,4 +147,109 @@ export async function recalibrateBatchNorm(
     out.graph.setConst(varV, Tensor.from('float32', varV.const.dims, variance));
   }
   return { model: out, layers: probes.length, samples, seconds: (performance.now() - t0) / 1000 };
+}
+
+export interface FoldedRecalibration {
+  readonly model: Model;
+  /** Layers whose output scale and shift were corrected. */
+  readonly layers: readonly string[];
+  readonly samples: number;
+  readonly seconds: number;
+}
+
+/**
+ * BN recalibration for models whose BatchNormalization was folded into the convolutions at export:
+ * each layer in `layers` (graph order) gets y' = a·y + b per output channel, folded into its weight
+ * and bias, so that its output's mean and standard deviation on the calibration data equal the
+ * original model's at the kept channels, measured with every earlier correction in place. This is
+ * what re-estimating the (folded) BN's statistics does to the layer's output.
+ */
+export async function recalibrateFolded(
+  original: Model,
+  pruned: Model,
+  layers: readonly string[],
+  keeps: ReadonlyMap<string, ValueKeep>,
+  calibration: () => AsyncIterable<Feeds>,
+  options: { readonly threads?: number } = {},
+): Promise<FoldedRecalibration> {
+  const t0 = performance.now();
+  const out = cloneModel(pruned);
+  const done: string[] = [];
+  let samples = 0;
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  for (const name of layers) {
+    const node = out.graph.node(name);
+    if (!node || linearSkip(node) || !original.graph.node(name)) continue;
+    const y = node.output(0).name;
+    const keep = keeps.get(original.graph.node(name)!.output(0).name)?.keep;
+    const o = await truncatedSession(original, [y], threads, 'original');
+    const p = await truncatedSession(out, [y], threads, 'pruned');
+    const mo = new ChannelMoments();
+    const mp = new ChannelMoments();
+    samples = 0;
+    try {
+      for await (const feeds of calibration()) {
+        const yo = (await o.run(feeds, [y]))[y]!;
+        mo.add(gatherChannels(yo, keep));
+        mp.add((await p.run(feeds, [y]))[y]!);
+        samples += yo.dims[0]!;
+      }
+    } finally {
+      await o.release();
+      await p.release();
+    }
+    const layer = linearLayer(out.graph, name);
+    const { weight, bias } = readLinear(out.graph, layer);
+    const per = weight.length / layer.outChannels;
+    for (let j = 0; j < layer.outChannels; j++) {
+      const so = mo.std(j);
+      const sp = mp.std(j);
+      const a = sp > 1e-12 && so > 0 ? so / sp : 1;
+      const b = mo.mean(j) - a * mp.mean(j);
+      for (let i = 0; i < per; i++) weight[j * per + i]! *= a;
+      bias[j] = a * bias[j]! + b;
+    }
+    writeLinear(out.graph, layer, weight, bias);
+    done.push(name);
+  }
+  return { model: out, layers: done, samples, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Per-channel mean and variance over batches of [n, C, ...] tensors (float64 sums). */
+class ChannelMoments {
+  private sum = new Float64Array(0);
+  private sq = new Float64Array(0);
+  private count = 0;
+
+  add(t: HostTensor): void {
+    const [n, c] = t.dims as [number, number];
+    const data = t.data as Float32Array;
+    const inner = data.length / (n * c);
+    if (this.sum.length === 0) {
+      this.sum = new Float64Array(c);
+      this.sq = new Float64Array(c);
+    }
+    for (let b = 0; b < n; b++)
+      for (let ch = 0; ch < c; ch++) {
+        let s = 0;
+        let q = 0;
+        const base = (b * c + ch) * inner;
+        for (let i = 0; i < inner; i++) {
+          const v = data[base + i]!;
+          s += v;
+          q += v * v;
+        }
+        this.sum[ch]! += s;
+        this.sq[ch]! += q;
+      }
+    this.count += n * inner;
+  }
+
+  mean(c: number): number {
+    return this.sum[c]! / this.count;
+  }
+
+  std(c: number): number {
+    return Math.sqrt(Math.max(0, this.sq[c]! / this.count - this.mean(c) ** 2));
+  }
 }

@@ -50,3 +50,33 @@ export async function runCapturingBatches(
   }
   return seen;
 }
+
+/** A session computing only `outputs` (the graph cut after them). */
+export async function truncatedSession(
+  model: Model,
+  outputs: readonly string[],
+  threads: { threads?: number },
+  what: string,
+): Promise<Session> {
+  const m = cloneModel(model);
+  const g = m.graph;
+  g.outputs.splice(0, g.outputs.length, ...outputs.map((n) => g.mustValue(n)));
+  g.cleanup();
+  return Session.create(m, { label: `${model.path ?? g.name} (${what}, truncated)`, ...threads });
+}
+
+/** Channels `keep` of axis 1 (all when undefined), as a fresh float32 tensor. */
+export function gatherChannels(t: HostTensor, keep: Int32Array | undefined): HostTensor {
+  const data = t.data as Float32Array;
+  if (!keep) return { dims: t.dims, data: Float32Array.from(data) };
+  const [n, c] = t.dims as [number, number];
+  const inner = data.length / (n * c);
+  const outData = new Float32Array(n * keep.length * inner);
+  for (let b = 0; b < n; b++)
+    for (let k = 0; k < keep.length; k++)
+      outData.set(
+        data.subarray((b * c + keep[k]!) * inner, (b * c + keep[k]! + 1) * inner),
+        (b * keep.length + k) * inner,
+      );
+  return { dims: [n, keep.length, ...t.dims.slice(2)], data: outData };
+}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { createPlan } from '../analysis/plan.js';
+import { valueKeeps } from '../analysis/value-keeps.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
@@ -9,6 +10,7 @@ import { inferShapes } from '../ops/infer-shapes.js';
 import { type Feeds, runCapturing } from '../runtime/session.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { Rng } from '../util/rng.js';
+import { recalibrateFolded } from './bn-recalibrate.js';
 import { reconstructedLayers, reconstructLeastSquares } from './least-squares.js';
 
 const shape = [3, 6, 6];
@@ -161,5 +163,46 @@ describe('least-squares reconstruction', () => {
     expect(withShortcut.layers.find((l) => l.node === 'c2')!.residual).toBe(true);
     expect(await maxRelDiff(m, withShortcut.model, held)).toBeLessThan(await maxRelDiff(m, pruned, held));
     expect(plain.layers.find((l) => l.node === 'c2')!.residual).toBe(false);
+  });
+});
+
+describe('folded BatchNorm recalibration', () => {
+  it("matches each corrected conv's output mean and std to the original's", async () => {
+    const m = chain(true);
+    const { analysis, kept, pruned } = await prune(m, { c1: [0, 3] });
+    const feeds = batches(4, 16, 12);
+    const r = await recalibrateFolded(m, pruned, ['c2'], valueKeeps(analysis, kept), source(feeds), {
+      threads: 1,
+    });
+    expect(r.layers).toEqual(['c2']);
+    expect(r.samples).toBe(64);
+    const moments = async (model: Model) => {
+      const sums = new Float64Array(5);
+      const sq = new Float64Array(5);
+      let count = 0;
+      for (const f of feeds) {
+        const o = await runCapturing(model, f, [], { threads: 1 });
+        const t = o[model.graph.outputs[0]!.name]!;
+        const d = t.data as Float32Array;
+        const inner = d.length / (t.dims[0]! * 5);
+        for (let i = 0; i < d.length; i++) {
+          const c = Math.floor(i / inner) % 5;
+          sums[c]! += d[i]!;
+          sq[c]! += d[i]! ** 2;
+        }
+        count += d.length / 5;
+      }
+      return [...sums].map((s, c) => [s / count, Math.sqrt(sq[c]! / count - (s / count) ** 2)]);
+    };
+    const want = await moments(m);
+    const before = await moments(pruned);
+    const got = await moments(r.model);
+    let errBefore = 0;
+    for (let c = 0; c < 5; c++) {
+      expect(got[c]![0]).toBeCloseTo(want[c]![0]!, 3);
+      expect(got[c]![1]).toBeCloseTo(want[c]![1]!, 3);
+      errBefore += Math.abs(before[c]![1]! - want[c]![1]!);
+    }
+    expect(errBefore).toBeGreaterThan(0.01);
   });
 });

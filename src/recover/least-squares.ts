@@ -18,8 +18,9 @@ import { cloneModel, type Model } from '../ir/model.js';
 import { fitLayer, layerError } from '../linear/fit.js';
 import { type LinearLayer, linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
 import { StatsAccumulator } from '../linear/stats.js';
-import { type Feeds, type HostTensor, Session } from '../runtime/session.js';
+import type { Feeds, HostTensor } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
+import { gatherChannels, truncatedSession } from './capture.js';
 
 export interface LeastSquaresOptions {
   /** Ridge λ relative to the mean feature variance (default 1e-4). */
@@ -206,35 +207,6 @@ async function reconstructOne(
     return { report: { ...base, after: before, skipped: 'the refit did not lower the error' }, samples };
   writeLinear(g, layer, fit.weight, fit.bias);
   return { report: { ...base, after }, samples };
-}
-
-async function truncatedSession(
-  model: Model,
-  outputs: readonly string[],
-  threads: { threads?: number },
-  what: string,
-): Promise<Session> {
-  const m = cloneModel(model);
-  const g = m.graph;
-  g.outputs.splice(0, g.outputs.length, ...outputs.map((n) => g.mustValue(n)));
-  g.cleanup();
-  return Session.create(m, { label: `${model.path ?? g.name} (${what}, truncated)`, ...threads });
-}
-
-/** Channels `keep` of axis 1 (all when undefined), as a fresh float32 tensor. */
-function gatherChannels(t: HostTensor, keep: Int32Array | undefined): HostTensor {
-  const data = t.data as Float32Array;
-  if (!keep) return { dims: t.dims, data: Float32Array.from(data) };
-  const [n, c] = t.dims as [number, number];
-  const inner = data.length / (n * c);
-  const outData = new Float32Array(n * keep.length * inner);
-  for (let b = 0; b < n; b++)
-    for (let k = 0; k < keep.length; k++)
-      outData.set(
-        data.subarray((b * c + keep[k]!) * inner, (b * c + keep[k]! + 1) * inner),
-        (b * keep.length + k) * inner,
-      );
-  return { dims: [n, keep.length, ...t.dims.slice(2)], data: outData };
 }
 
 /** target += (origOther − prunedOther) · invScale, per kept channel. */
