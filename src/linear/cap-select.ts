@@ -15,6 +15,7 @@
 // multiply-adds for the whole ranking.
 
 import { centred } from './fit.js';
+import { mulABt, subCombination } from './kernels.js';
 import { groupFeatures, groupOutputs } from './layer.js';
 import type { SelectLayer, SelectUnit } from './select.js';
 import { cholesky } from './solve.js';
@@ -152,18 +153,11 @@ class SchurBlock {
     this.raw = Float64Array.from(mx, (m, i) => cxx[i * dg + i]! + m * m);
     this.posOf = Int32Array.from({ length: dg }, (_, i) => i);
     this.r = cxx;
-    const b = new Float64Array(mg * dg);
+    // B = W·Σ (Σ symmetric: rows of Σ are its columns).
+    const wg = l.weight.subarray(g * mg * dg, (g + 1) * mg * dg);
+    const b = mulABt(wg, cxx, mg, dg, dg);
     let total = 0;
-    for (let j = 0; j < mg; j++) {
-      const w = l.weight.subarray((g * mg + j) * dg, (g * mg + j + 1) * dg);
-      for (let a = 0; a < dg; a++) {
-        const row = a * dg;
-        let s = 0;
-        for (let c = 0; c < dg; c++) s += w[c]! * cxx[row + c]!;
-        b[j * dg + a] = s;
-        total += s * w[a]!;
-      }
-    }
+    for (let i = 0; i < mg * dg; i++) total += b[i]! * wg[i]!;
     this.b = b;
     this.total = total;
   }
@@ -246,26 +240,12 @@ class SchurBlock {
         gain += s * s;
       }
     }
-    const r = this.r;
+    const coef = new Float64Array(k);
     for (const a of live) {
-      const row = a * w;
-      for (let i = 0; i < k; i++) {
-        const va = v[i * w + a]!;
-        if (va === 0) continue;
-        const vi = i * w;
-        for (let c = 0; c <= a; c++) r[row + c]! -= va * v[vi + c]!;
-      }
+      for (let i = 0; i < k; i++) coef[i] = v[i * w + a]!;
+      subCombination(this.r, a * w, a + 1, coef, v, w);
     }
-    const b = this.b;
-    for (let j = 0; j < this.mg; j++) {
-      const row = j * w;
-      for (let i = 0; i < k; i++) {
-        const t = bt[j * k + i]!;
-        if (t === 0) continue;
-        const vi = i * w;
-        for (let c = 0; c < w; c++) b[row + c]! -= t * v[vi + c]!;
-      }
-    }
+    for (let j = 0; j < this.mg; j++) subCombination(this.b, j * w, w, bt.subarray(j * k, (j + 1) * k), v, w);
     this.retire(k);
     return gain;
   }

@@ -12,6 +12,7 @@
 
 import { PareError } from '../util/errors.js';
 import { centred } from './fit.js';
+import { mulABt } from './kernels.js';
 import { groupFeatures, groupOutputs, type LinearLayer } from './layer.js';
 import type { LayerStats } from './stats.js';
 
@@ -99,18 +100,11 @@ export function lassoProblem(layers: readonly SelectLayer[]): LassoProblem {
       const owner = new Int32Array(f);
       let at = 0;
       for (const i of ids) for (let c = 0; c < l.units[i]!.features.length; c++) owner[at++] = i;
+      const gram = mulABt(wt, wt, f, f, mg);
       for (let a = 0; a < f; a++) {
-        const ra = a * mg;
         const ca = feats[a]! * dg;
-        for (let c = 0; c <= a; c++) {
-          const rc = c * mg;
-          let s = 0;
-          for (let j = 0; j < mg; j++) s += wt[ra + j]! * wt[rc + j]!;
-          const v = s * cov[ca + feats[c]!]!;
-          const [u, w] = [owner[a]!, owner[c]!];
-          q[u * n + w]! += v;
-          if (a !== c) q[w * n + u]! += v;
-        }
+        const u = owner[a]! * n;
+        for (let c = 0; c < f; c++) q[u + owner[c]!]! += gram[a * f + c]! * cov[ca + feats[c]!]!;
       }
     }
   }
