@@ -98,7 +98,15 @@ export async function importance(
   } finally {
     await gram.release();
   }
-  const result = { criterion: criterion.name, reduce, normalize, options: parsed, scores, skipped, suggestedKeep };
+  const result = {
+    criterion: criterion.name,
+    reduce,
+    normalize,
+    options: parsed,
+    scores,
+    skipped,
+    suggestedKeep,
+  };
   if (selectors.size === 0) return result;
   return { ...result, select: (groupId: string, keep: number) => selectors.get(groupId)?.(keep) };
 }

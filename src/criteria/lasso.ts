@@ -27,7 +27,8 @@ const options = z.strictObject({
 export const lassoCriterion = {
   name: 'lasso',
   needs: 'activations',
-  summary: "λ at which the channel leaves the LASSO reconstruction of its consumers' outputs (relative to λmax)",
+  summary:
+    "λ at which the channel leaves the LASSO reconstruction of its consumers' outputs (relative to λmax)",
   source:
     'He, Zhang, Sun, Channel Pruning (ICCV 2017), ethanhe42/channel-pruning decompose.py::dictionary ' +
     '(λ doubling + bisection, rank_tol 0.1); Gram form on centred statistics, consumers share β, ' +

@@ -40,9 +40,13 @@ export function subCombination(
   }
 }
 
-/** C = A·Bᵀ for row-major A [m, d] and B [n, d]: C [m, n] (dot products of rows, 2×2 blocks). */
+/**
+ * C = A·Bᵀ for row-major A [m, d] and B [n, d]: C [m, n] (dot products of rows, 2×2 blocks). When
+ * B is A (a Gram matrix) only the lower half is computed, then mirrored.
+ */
 export function mulABt(a: Floats, b: Floats, m: number, n: number, d: number): Float64Array {
   const c = new Float64Array(m * n);
+  const gram = a === b && m === n;
   const one = (i: number, j: number) => {
     let s = 0;
     for (let q = 0; q < d; q++) s += a[i * d + q]! * b[j * d + q]!;
@@ -51,7 +55,7 @@ export function mulABt(a: Floats, b: Floats, m: number, n: number, d: number): F
   for (let i = 0; i + 1 < m; i += 2) {
     const a0 = i * d;
     const a1 = a0 + d;
-    for (let j = 0; j + 1 < n; j += 2) {
+    for (let j = 0; j + 1 < n && !(gram && j > i); j += 2) {
       const b0 = j * d;
       const b1 = b0 + d;
       let s00 = 0;
@@ -73,11 +77,12 @@ export function mulABt(a: Floats, b: Floats, m: number, n: number, d: number): F
       c[(i + 1) * n + j] = s10;
       c[(i + 1) * n + j + 1] = s11;
     }
-    if (n % 2) {
+    if (n % 2 && !gram) {
       one(i, n - 1);
       one(i + 1, n - 1);
     }
   }
   if (m % 2) for (let j = 0; j < n; j++) one(m - 1, j);
+  if (gram) for (let i = 0; i < m; i++) for (let j = i + 1; j < n; j++) c[i * n + j] = c[j * n + i]!;
   return c;
 }

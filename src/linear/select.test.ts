@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
 import { capRanking } from './cap-select.js';
 import { centred } from './fit.js';
+import { mulABt } from './kernels.js';
 import type { LinearLayer } from './layer.js';
 import {
   channelUnits,
@@ -280,5 +281,31 @@ describe('selection units', () => {
     const lassoMs = performance.now() - t;
     expect(r.ranked).toBe(64);
     expect(capMs + lassoMs).toBeLessThan(2000);
+  });
+});
+
+describe('kernels', () => {
+  it('mulABt: products and Gram matrices of odd and even sizes match the plain loop', () => {
+    const rng = new Rng(11);
+    for (const [m, n, d] of [
+      [5, 3, 4],
+      [4, 4, 3],
+      [5, 5, 2],
+    ] as const) {
+      const a = Float64Array.from({ length: m * d }, () => rng.normal());
+      const b = Float64Array.from({ length: n * d }, () => rng.normal());
+      for (const [x, y, rows] of [
+        [a, b, n],
+        [a, a, m],
+      ] as const) {
+        const c = mulABt(x, y, m, rows, d);
+        for (let i = 0; i < m; i++)
+          for (let j = 0; j < rows; j++) {
+            let s = 0;
+            for (let q = 0; q < d; q++) s += x[i * d + q]! * y[j * d + q]!;
+            expect(c[i * rows + j]).toBeCloseTo(s, 12);
+          }
+      }
+    }
   });
 });
