@@ -6,8 +6,10 @@ import { allocate } from '../src/allocate/allocate.js';
 import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { collectActivationStats } from '../src/criteria/activation-stats.js';
-import { activationRequests, importance } from '../src/criteria/importance.js';
-import { criterionNames } from '../src/criteria/registry.js';
+import { activationRequests, importance, layerRequests } from '../src/criteria/importance.js';
+import { criterionByName, criterionNames } from '../src/criteria/registry.js';
+import { collectLayerStats } from '../src/linear/collect.js';
+import { groupFeatures, linearLayer } from '../src/linear/layer.js';
 import { computeCosts } from '../src/ops/costs.js';
 import { applyPlan } from '../src/surgery/apply-plan.js';
 import { buildZooModel } from '../src/zoo/registry.js';
@@ -26,8 +28,21 @@ export function sweepZooModel(name: string, options: ZooOptions, sample: readonl
       const stats = await collectActivationStats(model, requests, randomBatches('input', sample, 2, 2), {
         threads: 1,
       });
+      // Selection criteria (lasso, cap) cost ~features³ per consumer: swept where that is small.
+      const layered = criterionNames.filter((c) => criterionByName(c).layers);
+      const nodes = [...new Set(layered.flatMap((c) => layerRequests(graph, analysis, c)))];
+      const work = nodes.reduce((s, n) => s + groupFeatures(linearLayer(graph, n)) ** 3, 0);
+      const layerStats =
+        work <= 2e10
+          ? await collectLayerStats(model, nodes, randomBatches('input', sample, 2, 2), { threads: 1 })
+          : undefined;
       for (const c of criterionNames) {
-        const imp = await importance(graph, analysis, c, { stats, threads: 1 });
+        if (!layerStats && layered.includes(c)) continue;
+        const imp = await importance(graph, analysis, c, {
+          stats,
+          threads: 1,
+          ...(layerStats ? { layerStats } : {}),
+        });
         expect([...imp.scores.keys(), ...imp.skipped.keys()].sort(), c).toEqual([...prunable].sort());
         const noBn = c === 'bn-scale' && !graph.nodes.some((n) => n.opType === 'BatchNormalization');
         if (!noBn) expect(Object.fromEntries(imp.skipped), c).toEqual({});

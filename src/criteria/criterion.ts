@@ -5,6 +5,7 @@
 import type { z } from 'zod';
 import type { ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
+import type { LayerStats } from '../linear/stats.js';
 import type { ChannelStats } from './activation-stats.js';
 import type { NormalizerName } from './normalizers.js';
 import type { ReducerName } from './reducers.js';
@@ -29,6 +30,13 @@ export interface CriterionContext {
   gram(data: Float32Array, rows: number, cols: number): Promise<Float32Array>;
   /** Memo shared by every group of one `importance` call (e.g. moments of shared activations). */
   readonly cache: Map<string, unknown>;
+  /** Patch statistics of a requested layer's input (`layers`); undefined without calibration data. */
+  layerStats(node: string): LayerStats | undefined;
+  /**
+   * Register how this group's channels are chosen once the allocation has fixed how many it keeps
+   * (criteria whose selection depends on the count: lasso). Exposed as `Importance.select`.
+   */
+  provideSelect(select: (keep: number) => Int32Array): void;
 }
 
 /** Score rows (one per member, or one for the whole group), or why the group cannot be scored. */
@@ -47,6 +55,8 @@ export interface Criterion<S extends z.ZodType = z.ZodType> {
   readonly options: S;
   /** Activations to measure for this group (none: data-free for this group). */
   activations?(graph: Graph, group: ChannelGroup, options: z.output<S>): readonly ActivationRequest[];
+  /** Consumer Conv/Gemm nodes whose input patch statistics (LayerStats) this group needs. */
+  layers?(graph: Graph, group: ChannelGroup, options: z.output<S>): readonly string[];
   score(ctx: CriterionContext, options: z.output<S>): CriterionScores | Promise<CriterionScores>;
   /**
    * Channels the criterion itself would keep, from the reduced (not yet normalised) scores: for

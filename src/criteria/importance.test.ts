@@ -55,6 +55,8 @@ describe('importance', () => {
       'pfgdf',
       'activation-mean',
       'apoz',
+      'lasso',
+      'cap',
     ]);
     for (const name of criterionNames) {
       const c = criterionByName(name);
@@ -62,7 +64,7 @@ describe('importance', () => {
       expect(c.source.length).toBeGreaterThan(10);
       expect(reducerNames).toContain(c.defaults.reduce);
       expect(normalizerNames).toContain(c.defaults.normalize);
-      expect(c.needs === 'activations').toBe(name === 'activation-mean' || name === 'apoz');
+      expect(c.needs === 'activations').toBe(['activation-mean', 'apoz', 'lasso', 'cap'].includes(name));
     }
     expect(criteria.pfgdf.suggestKeep).toBeDefined();
   });

@@ -1,11 +1,13 @@
 // importance: score every prunable channel group with a criterion: per-member rows → reduce across
-// the group → normalise. importanceWithCalibration first measures the activations the criterion
-// asks for on calibration batches (streamed), then scores.
+// the group → normalise. importanceWithCalibration first measures the activations and the layer
+// input statistics the criterion asks for on calibration batches (streamed), then scores.
 
 import type { z } from 'zod';
 import type { ChannelAnalysis, ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
+import { collectLayerStats } from '../linear/collect.js';
+import type { LayerStats } from '../linear/stats.js';
 import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { type ChannelStats, type CollectOptions, collectActivationStats } from './activation-stats.js';
@@ -23,6 +25,8 @@ export interface ImportanceOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Measured activations (collectActivationStats), for criteria that read them. */
   readonly stats?: ReadonlyMap<string, ChannelStats>;
+  /** Layer input statistics (collectLayerStats), keyed by node name, for criteria that read them. */
+  readonly layerStats?: ReadonlyMap<string, LayerStats>;
   /** Score only these groups (default: every group without blockers). */
   readonly groups?: readonly string[];
   /** ORT threads for the Gram products (fpgm). */
@@ -41,6 +45,11 @@ export interface Importance {
   readonly skipped: Map<string, string>;
   /** Channels per group the criterion itself keeps (criteria that choose the ratio: pfgdf). */
   readonly suggestedKeep: Map<string, number> | undefined;
+  /**
+   * The channels (ascending) a group keeps when it keeps `keep`, for criteria whose choice depends
+   * on the count (lasso's λ search); undefined for other criteria and unscored groups.
+   */
+  select?(groupId: string, keep: number): Int32Array | undefined;
 }
 
 export async function importance(
@@ -56,6 +65,7 @@ export async function importance(
   const suggestedKeep = criterion.suggestKeep ? new Map<string, number>() : undefined;
   const gram = new GramRunner(options.threads);
   const cache = new Map<string, unknown>();
+  const selectors = new Map<string, (keep: number) => Int32Array>();
   try {
     for (const group of selectGroups(analysis, options.groups)) {
       const ctx: CriterionContext = {
@@ -65,9 +75,14 @@ export async function importance(
         reduce: (rows) => reduceRows(reduce, rows),
         gram: (data, rows, cols) => gram.gram(data, rows, cols),
         cache,
+        layerStats: (node) => options.layerStats?.get(node),
+        provideSelect: (select) => {
+          selectors.set(group.id, select);
+        },
       };
       const rows = await criterion.score(ctx, parsed);
       if (isSkip(rows)) {
+        selectors.delete(group.id);
         skipped.set(group.id, rows.skip);
         continue;
       }
@@ -83,7 +98,17 @@ export async function importance(
   } finally {
     await gram.release();
   }
-  return { criterion: criterion.name, reduce, normalize, options: parsed, scores, skipped, suggestedKeep };
+  const result = {
+    criterion: criterion.name,
+    reduce,
+    normalize,
+    options: parsed,
+    scores,
+    skipped,
+    suggestedKeep,
+  };
+  if (selectors.size === 0) return result;
+  return { ...result, select: (groupId: string, keep: number) => selectors.get(groupId)?.(keep) };
 }
 
 /** The activations `criterionName` wants measured for the selected groups (deduplicated). */
@@ -102,13 +127,29 @@ export function activationRequests(
   return [...out.values()];
 }
 
+/** The layers (consumer node names) whose input statistics `criterionName` wants (deduplicated). */
+export function layerRequests(
+  graph: Graph,
+  analysis: ChannelAnalysis,
+  criterionName: string,
+  options: Pick<ImportanceOptions, 'options' | 'groups'> = {},
+): string[] {
+  const criterion = criterionByName(criterionName);
+  if (!criterion.layers) return [];
+  const { parsed } = resolve(criterion, options);
+  const out = new Set<string>();
+  for (const group of selectGroups(analysis, options.groups))
+    for (const n of criterion.layers(graph, group, parsed)) out.add(n);
+  return [...out];
+}
+
 export interface CalibratedImportanceOptions extends Omit<ImportanceOptions, 'stats'> {
   /** Calibration input batches; required for 'activations' criteria, optional for fsm. */
   readonly batches?: Iterable<Feeds> | AsyncIterable<Feeds>;
   readonly collect?: CollectOptions;
 }
 
-/** importance, after measuring on `batches` whatever activations the criterion asks for. */
+/** importance, after measuring on `batches` the activations and layer statistics the criterion asks for. */
 export async function importanceWithCalibration(
   model: Model,
   analysis: ChannelAnalysis,
@@ -117,15 +158,36 @@ export async function importanceWithCalibration(
 ): Promise<Importance> {
   const criterion = criterionByName(criterionName);
   const requests = activationRequests(model.graph, analysis, criterionName, options);
-  if (requests.length > 0 && !options.batches && criterion.needs === 'activations')
+  const layers = layerRequests(model.graph, analysis, criterionName, options);
+  if (requests.length + layers.length > 0 && !options.batches && criterion.needs === 'activations')
     throw new PareError('PARE_DATA', `criterion '${criterion.name}' needs calibration data`, {
       notes: ['give calibration batches (e.g. a few hundred training images, balanced per class)'],
     });
+  // The batches may be a one-shot stream: buffer them when two passes read them.
+  const batches =
+    options.batches && requests.length > 0 && layers.length > 0
+      ? await buffered(options.batches)
+      : options.batches;
   const stats =
-    requests.length > 0 && options.batches
-      ? await collectActivationStats(model, requests, options.batches, options.collect)
+    requests.length > 0 && batches
+      ? await collectActivationStats(model, requests, batches, options.collect)
       : undefined;
-  return importance(model.graph, analysis, criterionName, { ...options, ...(stats ? { stats } : {}) });
+  const threads = options.collect?.threads ?? options.threads;
+  const layerStats =
+    layers.length > 0 && batches
+      ? await collectLayerStats(model, layers, batches, threads === undefined ? {} : { threads })
+      : undefined;
+  return importance(model.graph, analysis, criterionName, {
+    ...options,
+    ...(stats ? { stats } : {}),
+    ...(layerStats ? { layerStats } : {}),
+  });
+}
+
+async function buffered(batches: Iterable<Feeds> | AsyncIterable<Feeds>): Promise<Feeds[]> {
+  const out: Feeds[] = [];
+  for await (const b of batches) out.push(b);
+  return out;
 }
 
 function resolve(criterion: Criterion, options: Pick<ImportanceOptions, 'reduce' | 'normalize' | 'options'>) {

@@ -4,10 +4,12 @@ import { PareError } from '../util/errors.js';
 import { activationMeanCriterion } from './activation-mean.js';
 import { apozCriterion } from './apoz.js';
 import { bnScaleCriterion } from './bn-scale.js';
+import { capCriterion } from './cap.js';
 import type { Criterion } from './criterion.js';
 import { l1Criterion, l2Criterion } from './filter-norm.js';
 import { fpgmCriterion } from './fpgm.js';
 import { fsmCriterion } from './fsm.js';
+import { lassoCriterion } from './lasso.js';
 import { pfgdfCriterion } from './pfgdf.js';
 import { randomCriterion } from './random.js';
 
@@ -21,6 +23,8 @@ export const criteria = {
   pfgdf: pfgdfCriterion,
   'activation-mean': activationMeanCriterion,
   apoz: apozCriterion,
+  lasso: lassoCriterion,
+  cap: capCriterion,
 } as const satisfies Record<string, Criterion>;
 
 export type CriterionName = keyof typeof criteria;
