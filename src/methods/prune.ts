@@ -6,6 +6,7 @@ import { type Allocation, type AllocationTarget, allocate } from '../allocate/al
 import type { AllocationConstraints } from '../allocate/constraints.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { createPlan } from '../analysis/plan.js';
 import { valueKeeps } from '../analysis/value-keeps.js';
 import { type Importance, importanceWithCalibration } from '../criteria/importance.js';
 import type { NormalizerName } from '../criteria/normalizers.js';
@@ -142,7 +143,11 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     }
     target = { kind: 'criterion', keep: importance.suggestedKeep };
   } else target = options.target;
-  const allocation = allocate(m.graph, analysis, importance.scores, target, options);
+  const allocation = reselect(
+    m.graph,
+    importance,
+    allocate(m.graph, analysis, importance.scores, target, options),
+  );
   const label = model.path ?? model.graph.name;
   const pruned = applyPlan(m.graph, allocation.plan, {
     analysis,
@@ -275,4 +280,21 @@ function foldedLayers(graph: Graph, consumers: readonly string[]): string[] {
         !n.output(0).uses.some((u) => u.node.opType === 'BatchNormalization'),
     )
     .map((n) => n.name);
+}
+
+/**
+ * Criteria with an exact count-based selection (lasso: λ bisected to the kept count) re-pick which
+ * channels each group keeps once the allocation has fixed how many; the counts, and so the costs,
+ * stay the same.
+ */
+function reselect(graph: Graph, importance: Importance, allocation: Allocation): Allocation {
+  const select = importance.select;
+  if (!select) return allocation;
+  const kept = new Map(allocation.kept);
+  for (const [id, keep] of allocation.kept) {
+    const picked = select(id, keep.length);
+    if (picked && picked.length === keep.length) kept.set(id, Int32Array.from(picked).sort());
+  }
+  const plan = createPlan(graph, Object.fromEntries([...kept].map(([id, k]) => [id, [...k]])));
+  return { ...allocation, kept, plan };
 }

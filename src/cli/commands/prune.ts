@@ -224,6 +224,7 @@ export function pruneCommand(io: CliIO): Command {
       collect,
       [],
     )
+    .option('--keep-residual', 'never prune residual streams (channels several layers write together)')
     .option(
       '--calib <spec>',
       'calibration data (activation criteria, --recover bn), e.g. idx:/usr/share/datasets/fashion-mnist',
