@@ -70,12 +70,12 @@ async function atLoss(student: Model, teacher: Model, name: string): Promise<num
   const t = attention((await runCapturing(teacher, { x }, [name], { threads: 1 }))[name]!);
   let sum = 0;
   let count = 0;
-  s.forEach((q, i) =>
+  s.forEach((q, i) => {
     q.forEach((v, p) => {
       sum += (v - t[i]![p]!) ** 2;
       count++;
-    }),
-  );
+    });
+  });
   return sum / count;
 }
 
