@@ -18,7 +18,7 @@ const allowed: Record<string, readonly string[]> = {
   runtime: ['ir', 'onnx'],
   data: [],
   zoo: ['ir'],
-  train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data'],
+  train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data', 'surgery'],
   recover: ['ir', 'ops', 'onnx', 'analysis', 'criteria', 'runtime', 'train', 'surgery', 'data', 'linear'],
   methods: [
     'ir',

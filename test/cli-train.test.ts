@@ -6,6 +6,7 @@ import { run } from '../src/cli/main.js';
 import { encodeNpy } from '../src/data/npy-codec.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
+import { readModel } from '../src/onnx/read.js';
 import { writeModel } from '../src/onnx/write.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/tmp.js';
@@ -101,6 +102,31 @@ describe('pare train / eval', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out);
     expect(summary.history.map((h: { epoch: number }) => h.epoch)).toEqual([4]);
+  });
+
+  it('trains a BN-folded model with a BN put back and folded on export; distils features', async () => {
+    const b = new GraphBuilder({ seed: 4 });
+    const x = b.input('input', ['N', 1, 8, 8]);
+    const h = b.relu(b.conv(x, { out: 4, kernel: 3, pad: 1, bias: true, name: 'conv' }), 'stage');
+    b.output(b.gemm(b.flatten(b.maxPool(h, { kernel: 2 })), 2, { name: 'fc' }));
+    const folded = join(dir, 'folded.onnx');
+    writeModel(createModel(b.build()), folded);
+    const target = join(dir, 'folded-trained.onnx');
+    const args = ['--data', `npy:${dir}`, '-o', target, '--steps', '3', '--batch', '32', '--json'];
+    const r = await cli('train', folded, ...args, '--teacher', folded, '--kd-features', 'auto');
+    expect(r.err).toBe('');
+    const summary = JSON.parse(r.out);
+    expect(summary.unfolded_bn).toEqual(['conv']);
+    expect(summary.kd_features.map((f: { student: string }) => f.student)).toEqual(['stage', 'maxpool1']);
+    expect(readModel(target).graph.nodes.map((n) => n.opType)).toEqual([
+      'Conv',
+      'Relu',
+      'MaxPool',
+      'Flatten',
+      'Gemm',
+    ]);
+    const off = JSON.parse((await cli('train', folded, ...args, '--no-unfold-bn')).out);
+    expect(off.unfolded_bn).toEqual([]);
   });
 
   it('refuses data whose images do not fit the model input, naming both', async () => {

@@ -19,6 +19,8 @@ export interface FeatureLoss {
   readonly weight?: number;
   /** Shape of the teacher's feature when it differs (attention transfer allows other channel counts). */
   readonly teacherShape?: readonly Dim[];
+  /** The teacher's value it is compared with (default: the student's name); whoever feeds it reads this. */
+  readonly teacher?: string;
 }
 
 export interface LossOptions {
@@ -33,6 +35,8 @@ export interface TeacherInput {
   readonly input: string;
   /** 'logits' or the student value it is compared with. */
   readonly target: string;
+  /** The teacher's value to feed (feature losses; undefined for the logits: the teacher's output). */
+  readonly source?: string;
   readonly shape: readonly Dim[];
 }
 
@@ -43,9 +47,9 @@ export function trainingLoss(
 ): { loss: Value; correct: Value; teacher: TeacherInput[] } {
   const o = a.loss ?? {};
   const teacher: TeacherInput[] = [];
-  const teacherInput = (target: Value, shape: readonly Dim[], role: string) => {
+  const teacherInput = (target: Value, shape: readonly Dim[], role: string, source?: string) => {
     const v = g.addInput(g.uniqueName(`teacher:${role}`), shape, target.type?.elemType ?? 1);
-    teacher.push({ input: v.name, target: role, shape });
+    teacher.push({ input: v.name, target: role, ...(source !== undefined ? { source } : {}), shape });
     return v;
   };
   let loss = o.distillation
@@ -73,7 +77,7 @@ export function trainingLoss(
         },
       );
     }
-    const t = teacherInput(s, f.teacherShape ?? shape, s.name);
+    const t = teacherInput(s, f.teacherShape ?? shape, s.name, f.teacher ?? s.name);
     const term = f.kind === 'mse' ? featureMseLoss(e, s, t) : attentionTransferLoss(e, s, t);
     const weighted = (f.weight ?? 1) === 1 ? term : e.op('Mul', [term, e.scalarLike(f.weight!, term)]);
     loss = e.op('Add', [loss, weighted]);

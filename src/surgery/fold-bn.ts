@@ -8,10 +8,16 @@ import type { Node } from '../ir/node.js';
 import { Tensor } from '../ir/tensor.js';
 import { Pruner } from './prune-context.js';
 
-export function foldBatchNorm(graph: Graph): boolean {
+export interface FoldOptions {
+  /** Which BatchNormalization nodes to fold (default: every foldable one). */
+  readonly filter?: (bn: Node) => boolean;
+}
+
+export function foldBatchNorm(graph: Graph, options: FoldOptions = {}): boolean {
   const writer = new Pruner(graph, new Map());
   let changed = false;
   for (const bn of [...graph.nodes]) {
+    if (options.filter && bn.opType === 'BatchNormalization' && !options.filter(bn)) continue;
     const conv = foldable(graph, bn);
     if (!conv) continue;
     const [gamma, beta, mean, variance] = [1, 2, 3, 4].map((i) => resolveConstant(bn.input(i))!.toFloat32());

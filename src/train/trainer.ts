@@ -6,11 +6,25 @@ import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-g
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
-import type { Model } from '../ir/model.js';
+import { cloneModel, type Model } from '../ir/model.js';
 import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { type EvalResult, evaluateModel } from './evaluate.js';
+import { type FeatureDistillation, type ResolvedFeature, resolveFeaturePairs } from './feature-pairs.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
+import { unfoldForTraining } from './unfold-for-training.js';
+
+/** Where one step's wall time went, in milliseconds. */
+export interface StepTiming {
+  /** Waiting for the batch (the loader prefetches one ahead; 0 when it kept up). */
+  readonly dataMs: number;
+  /** The teacher's forward run (distillation). */
+  readonly teacherMs: number;
+  /** The training-step run in ONNX Runtime (feeds wrapped, outputs returned, no copies). */
+  readonly runMs: number;
+  /** Everything else on the host: building feeds (labels to int64), advancing state, events. */
+  readonly hostMs: number;
+}
 
 export type TrainEvent =
   | {
@@ -22,6 +36,8 @@ export type TrainEvent =
       readonly acc: number;
       readonly imgPerSec: number;
       readonly lr: number;
+      /** Where this step's time went, up to this event. */
+      readonly timing: StepTiming;
     }
   | {
       readonly kind: 'epoch';
@@ -46,6 +62,14 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
   readonly patience?: number;
   /** Teacher model for distillation: its first output feeds the 'logits' teacher input. */
   readonly teacher?: Model;
+  /** Distil tapped features from the teacher (needs `teacher`); added to `loss.features`. */
+  readonly featureDistillation?: FeatureDistillation;
+  /**
+   * Models exported with BN folded (Convs with a bias, no BatchNormalization anywhere): put a BN back
+   * after each folded Conv for training, its statistics measured on the first batches, and fold it
+   * back in every model returned or checkpointed (default true).
+   */
+  readonly unfoldBatchNorm?: boolean;
   readonly threads?: number;
   /** Called after each epoch with the model as trained so far (checkpoints). */
   readonly onEpochEnd?: (
@@ -72,6 +96,10 @@ export interface TrainResult {
   readonly state: ReadonlyMap<string, HostTensor>;
   /** Which formulation ran: 'nchwc-16', 'nchwc-8' or 'standard'. */
   readonly engine: string;
+  /** Convs that got a BatchNormalization for training (folded back in `model`). */
+  readonly unfoldedBatchNorm: readonly string[];
+  /** Feature-distillation pairs as resolved. */
+  readonly features: readonly ResolvedFeature[];
 }
 
 export async function trainModel(
@@ -79,7 +107,31 @@ export async function trainModel(
   loader: BatchLoader,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const tg = buildTrainingGraph(model, options);
+  const unfolded =
+    options.unfoldBatchNorm === false
+      ? undefined
+      : await unfoldForTraining(model, options.resume ? undefined : loader, {
+          ...(options.threads ? { threads: options.threads } : {}),
+        });
+  const trainable = unfolded?.model ?? model;
+  const exported = (m: Model) => (unfolded ? unfolded.fold(m) : m);
+  const features = featurePairs(model, options);
+  const tg = buildTrainingGraph(trainable, {
+    ...options,
+    loss: {
+      ...options.loss,
+      features: [
+        ...(options.loss?.features ?? []),
+        ...features.map((f) => ({
+          kind: f.loss,
+          student: f.student,
+          teacher: f.teacher,
+          weight: f.weight,
+          teacherShape: f.teacherShape,
+        })),
+      ],
+    },
+  });
   const sessionOptions: SessionOptions = {
     label: `${model.path ?? model.graph.name} (training step)`,
     ...(options.threads ? { threads: options.threads } : {}),
@@ -94,18 +146,8 @@ export async function trainModel(
     });
   }
   const engine = block === undefined ? 'standard' : `nchwc-${block}`;
+  const teacher = await teacherRunner(options.teacher, tg, sessionOptions);
   const session = await Session.create(ort.model, sessionOptions);
-  const teacher = options.teacher
-    ? await Session.create(options.teacher, { ...sessionOptions, label: 'teacher' })
-    : undefined;
-  const teacherIn = options.teacher?.graph.feedInputs[0]?.name;
-  const teacherOut = options.teacher?.graph.outputs[0]?.name;
-  if (options.teacher && tg.teacher.some((t) => t.target !== 'logits')) {
-    throw new PareError(
-      'PARE_CONFIG',
-      'feature distillation needs tapped teacher features; only logits distillation is wired in the loop yet',
-    );
-  }
   const state = new Map(options.resume?.state ?? initialState(tg));
   const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
   const schedule = options.schedule ?? { kind: 'constant' };
@@ -122,8 +164,10 @@ export async function trainModel(
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
+      let stepEnd = performance.now();
       for await (const batch of loader.epoch(epoch)) {
         if (step >= total) break;
+        const tBatch = performance.now();
         const [n, c, h, w] = batch.shape;
         const lr = learningRate(schedule, options.lr, step, total);
         const feeds: Record<string, HostTensor> = Object.fromEntries(state);
@@ -131,11 +175,11 @@ export async function trainModel(
         feeds[tg.labels] = { dims: [n], data: BigInt64Array.from(batch.y.subarray(0, n), BigInt) };
         feeds[tg.lr] = { dims: [], data: Float32Array.of(lr) };
         if (tg.step) feeds[tg.step] = { dims: [], data: Float32Array.of(step + 1) };
-        if (teacher && teacherIn && teacherOut) {
-          const t = await teacher.run({ [teacherIn]: feeds[tg.batch]! }, [teacherOut]);
-          for (const ti of tg.teacher) feeds[ti.input] = t[teacherOut]!;
-        }
+        const tTeacher = performance.now();
+        if (teacher) Object.assign(feeds, await teacher.run(feeds[tg.batch]!));
+        const tRun = performance.now();
         const out = await session.run(feeds);
+        const tRan = performance.now();
         advanceState(tg, state, out);
         const loss = Number(out[tg.loss]!.data[0]);
         if (!Number.isFinite(loss)) {
@@ -162,12 +206,19 @@ export async function trainModel(
           acc: hits / n,
           imgPerSec: seen / elapsed,
           lr,
+          timing: {
+            dataMs: tBatch - stepEnd,
+            teacherMs: tRun - tTeacher,
+            runMs: tRan - tRun,
+            hostMs: performance.now() - stepEnd - (tBatch - stepEnd) - (tRan - tTeacher),
+          },
         });
+        stepEnd = performance.now();
       }
       const seconds = (performance.now() - t0) / 1000;
       trainedImages += seen;
       trainSeconds += seconds;
-      current = trainedModel(model, tg, state);
+      current = exported(trainedModel(trainable, tg, state));
       const test = options.test ? await evaluateModel(current, options.test, sessionOptions) : undefined;
       const event = {
         kind: 'epoch' as const,
@@ -200,5 +251,55 @@ export async function trainModel(
     graph: tg,
     state,
     engine,
+    unfoldedBatchNorm: unfolded?.convs ?? [],
+    features,
+  };
+}
+
+function featurePairs(model: Model, options: TrainOptions): ResolvedFeature[] {
+  if (!options.featureDistillation) return [];
+  if (!options.teacher) {
+    throw new PareError('PARE_CONFIG', 'feature distillation needs a teacher model', {
+      notes: ['pass --teacher MODEL'],
+    });
+  }
+  return resolveFeaturePairs(model, options.teacher, options.featureDistillation);
+}
+
+/** The teacher's forward run: its first output and the tapped values, as the step's teacher feeds. */
+async function teacherRunner(
+  model: Model | undefined,
+  tg: TrainingGraph,
+  sessionOptions: SessionOptions,
+): Promise<
+  { run(x: HostTensor): Promise<Record<string, HostTensor>>; release(): Promise<void> } | undefined
+> {
+  if (!model || tg.teacher.length === 0) return undefined;
+  const m = cloneModel(model);
+  const g = m.graph;
+  const input = g.feedInputs[0]?.name;
+  const logits = g.outputs[0]?.name;
+  if (!input || !logits) {
+    throw new PareError('PARE_CONFIG', `teacher '${model.path ?? g.name}' needs an input and an output`);
+  }
+  const source = (t: TrainingGraph['teacher'][number]) =>
+    t.target === 'logits' ? logits : (t.source ?? t.target);
+  for (const t of tg.teacher) {
+    const v = g.value(source(t));
+    if (!v) {
+      throw new PareError('PARE_CONFIG', `the teacher has no value '${source(t)}' to distil from`, {
+        tensor: source(t),
+      });
+    }
+    if (!g.outputs.includes(v)) g.outputs.push(v);
+  }
+  const fetches = [...new Set(tg.teacher.map(source))];
+  const session = await Session.create(m, { ...sessionOptions, label: 'teacher' });
+  return {
+    async run(x) {
+      const out = await session.run({ [input]: x }, fetches);
+      return Object.fromEntries(tg.teacher.map((t) => [t.input, out[source(t)]!]));
+    },
+    release: () => session.release(),
   };
 }

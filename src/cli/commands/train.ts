@@ -6,6 +6,7 @@ import type { OptimizerOptions } from '../../autodiff/optim/optimizer.js';
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
 import { loadCheckpointState, saveCheckpoint } from '../../train/checkpoint.js';
+import { type FeatureDistillation, parseFeaturePairs } from '../../train/feature-pairs.js';
 import { parseSchedule } from '../../train/schedule.js';
 import { type TrainEvent, trainModel } from '../../train/trainer.js';
 import { PareError } from '../../util/errors.js';
@@ -37,6 +38,10 @@ interface TrainCliOptions extends DataCliOptions {
   resume?: boolean;
   threads?: string;
   engine: string;
+  unfoldBn: boolean;
+  kdFeatures?: string;
+  kdFeatureLoss: string;
+  kdBeta?: string;
   testData?: string;
   json?: boolean;
 }
@@ -54,6 +59,18 @@ function optimizerFrom(opts: TrainCliOptions): OptimizerOptions {
   if (opts.optimizer === 'adam' || opts.optimizer === 'adamw')
     return { kind: opts.optimizer, weightDecay: wd };
   throw new PareError('PARE_CONFIG', `--optimizer '${opts.optimizer}': expected sgd, adam or adamw`);
+}
+
+function featureDistillationFrom(opts: TrainCliOptions): FeatureDistillation {
+  if (!opts.teacher) throw new PareError('PARE_CONFIG', '--kd-features needs --teacher MODEL');
+  const loss = opts.kdFeatureLoss;
+  if (loss !== 'mse' && loss !== 'attention')
+    throw new PareError('PARE_CONFIG', `--kd-feature-loss '${loss}': expected mse or attention`);
+  return {
+    pairs: parseFeaturePairs(opts.kdFeatures!),
+    loss,
+    ...(opts.kdBeta ? { weight: parseFloatOption(opts.kdBeta, '--kd-beta', 0) } : {}),
+  };
 }
 
 function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' {
@@ -88,6 +105,20 @@ export function trainCommand(io: CliIO): Command {
     .option('--teacher <model>', 'distil from this model (Hinton KD on logits)')
     .option('--kd-alpha <a>', 'weight of the KD term (1-a for cross-entropy)', '0.9')
     .option('--kd-temperature <T>', 'KD temperature', '4')
+    .option(
+      '--kd-features <pairs>',
+      'also distil features: STUDENT=TEACHER,... value names, or auto (the last value of each resolution, same name in both)',
+    )
+    .option(
+      '--kd-feature-loss <l>',
+      'mse (equal shapes) or attention (channel counts may differ)',
+      'attention',
+    )
+    .option('--kd-beta <w>', 'weight of each feature term (default 500 for attention, 1 for mse)')
+    .option(
+      '--no-unfold-bn',
+      'train a BN-folded model as it is (default: BN put back for training, folded on export)',
+    )
     .option('--patience <epochs>', 'stop when test accuracy has not improved for this many epochs')
     .option('--resume', 'continue from the checkpoint at --output (model + .train sidecar)')
     .option('--threads <n>', 'ONNX Runtime intra-op threads')
@@ -150,6 +181,8 @@ export function trainCommand(io: CliIO): Command {
       },
       test: test.loader,
       ...(teacher ? { teacher } : {}),
+      ...(opts.kdFeatures ? { featureDistillation: featureDistillationFrom(opts) } : {}),
+      unfoldBatchNorm: opts.unfoldBn,
       ...(opts.patience ? { patience: parseIntOption(opts.patience, '--patience') } : {}),
       ...(opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {}),
       engine: parseEngine(opts.engine),
@@ -181,6 +214,8 @@ export function trainCommand(io: CliIO): Command {
       })),
       seed,
       engine: result.engine,
+      unfolded_bn: result.unfoldedBatchNorm,
+      ...(result.features.length > 0 ? { kd_features: result.features } : {}),
     };
     if (opts.json) io.out(JSON.stringify(summary));
     else
