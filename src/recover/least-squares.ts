@@ -18,7 +18,7 @@ import { cloneModel, type Model } from '../ir/model.js';
 import { fitLayer, layerError } from '../linear/fit.js';
 import { type LinearLayer, linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
 import { StatsAccumulator } from '../linear/stats.js';
-import type { Feeds, HostTensor } from '../runtime/session.js';
+import type { Feeds, HostTensor, Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { gatherChannels, truncatedSession } from './capture.js';
 
@@ -32,6 +32,11 @@ export interface LeastSquaresOptions {
   /** CaP's variance rescale of each refitted output (default false). */
   readonly rescaleVariance?: boolean;
   readonly threads?: number;
+  /**
+   * Memory (bytes) for keeping the original model's values across layers, so that it runs once per
+   * group of layers instead of once per layer (default 1 GiB; 0 disables the cache).
+   */
+  readonly cacheBytes?: number;
   readonly onLayer?: (report: LayerReconstruction) => void;
 }
 
@@ -84,18 +89,27 @@ export async function reconstructLeastSquares(
   const keeps = valueKeeps(analysis, kept);
   const layers: LayerReconstruction[] = [];
   let samples = 0;
+  const todo: { name: string; wanted: string[] }[] = [];
   for (const name of reconstructedLayers(out.graph, analysis, kept)) {
     const node = out.graph.node(name)!;
     const skip = linearSkip(node) ?? (original.graph.node(name) ? undefined : 'not in the original model');
-    if (skip) {
-      layers.push({ node: name, before: 0, after: 0, variance: 0, residual: false, skipped: skip });
-      continue;
-    }
-    const r = await reconstructOne(original, out, name, keeps, calibration, options);
-    samples = Math.max(samples, r.samples);
-    layers.push(r.report);
-    options.onLayer?.(r.report);
+    if (skip) layers.push({ node: name, before: 0, after: 0, variance: 0, residual: false, skipped: skip });
+    else todo.push({ name, wanted: originalWanted(original.graph, name, options) });
   }
+  const values = await OriginalValues.create(original, todo, calibration, options);
+  try {
+    for (let i = 0; i < todo.length; i++) {
+      await values.prepare(i);
+      const r = await reconstructOne(original, out, todo[i]!.name, keeps, calibration, values, options);
+      samples = Math.max(samples, r.samples);
+      layers.push(r.report);
+      options.onLayer?.(r.report);
+    }
+  } finally {
+    await values.release();
+  }
+  const order = new Map(out.graph.nodes.map((n, i) => [n.name, i]));
+  layers.sort((a, b) => order.get(a.node)! - order.get(b.node)!);
   return { model: out, layers, samples, seconds: (performance.now() - t0) / 1000 };
 }
 
@@ -136,12 +150,126 @@ function residualExit(g: Graph, name: string): Residual | undefined {
   return { other: other.name, invScale };
 }
 
+/** The original model's values a layer's refit reads: its output, the shortcut, its input (CaP). */
+function originalWanted(g: Graph, name: string, options: LeastSquaresOptions): string[] {
+  const node = g.node(name)!;
+  const residual = options.residual === false ? undefined : residualExit(g, name);
+  return [
+    node.output(0).name,
+    ...(residual ? [residual.other] : []),
+    ...(options.features === 'original' ? [node.input(0)!.name] : []),
+  ];
+}
+
+/**
+ * The original model's values per calibration batch. Within the memory budget, the values of a run
+ * of consecutive layers are captured in one pass and kept; a layer outside the cache gets its own
+ * truncated session.
+ */
+class OriginalValues {
+  private cached = new Map<string, HostTensor[]>();
+  private session: Session | undefined;
+
+  private constructor(
+    private readonly original: Model,
+    private readonly todo: readonly { name: string; wanted: string[] }[],
+    private readonly calibration: () => AsyncIterable<Feeds>,
+    private readonly bytesPerValue: ReadonlyMap<string, number> | undefined,
+    private readonly budget: number,
+    private readonly threads: { threads?: number },
+  ) {}
+
+  static async create(
+    original: Model,
+    todo: readonly { name: string; wanted: string[] }[],
+    calibration: () => AsyncIterable<Feeds>,
+    options: LeastSquaresOptions,
+  ): Promise<OriginalValues> {
+    const threads = options.threads === undefined ? {} : { threads: options.threads };
+    const budget = options.cacheBytes ?? 2 ** 30;
+    let bytes: Map<string, number> | undefined;
+    if (budget > 0) {
+      let samples = 0;
+      for await (const feeds of calibration()) samples += Object.values(feeds)[0]?.dims[0] ?? 0;
+      bytes = new Map();
+      scan: for (const t of todo)
+        for (const name of t.wanted) {
+          const shape = original.graph.value(name)?.type?.shape;
+          const per = shape
+            ?.slice(1)
+            .reduce<number>((p, d) => (typeof d === 'number' ? p * d : Number.NaN), 1);
+          if (per === undefined || !Number.isFinite(per)) {
+            bytes = undefined;
+            break scan;
+          }
+          bytes.set(name, per * samples * 4);
+        }
+    }
+    return new OriginalValues(original, todo, calibration, bytes, budget, threads);
+  }
+
+  /** Make layer i's values available: from the cache, capturing a new run of layers, or a session. */
+  async prepare(i: number): Promise<void> {
+    await this.session?.release();
+    this.session = undefined;
+    const wanted = this.todo[i]!.wanted;
+    if (wanted.every((n) => this.cached.has(n))) return;
+    this.cached.clear();
+    const names = new Set<string>();
+    let total = 0;
+    for (let j = i; j < this.todo.length && this.bytesPerValue; j++) {
+      const extra = this.todo[j]!.wanted.filter((n) => !names.has(n));
+      const add = extra.reduce((p, n) => p + this.bytesPerValue!.get(n)!, 0);
+      if (total + add > this.budget) break;
+      total += add;
+      for (const n of extra) names.add(n);
+    }
+    const list = [...names];
+    if (!wanted.every((n) => names.has(n))) {
+      this.session = await truncatedSession(this.original, wanted, this.threads, 'original');
+      return;
+    }
+    const s = await truncatedSession(this.original, list, this.threads, 'original');
+    try {
+      for (const n of list) this.cached.set(n, []);
+      for await (const feeds of this.calibration()) {
+        const o = await s.run(feeds, list);
+        for (const n of list) this.cached.get(n)!.push(o[n]!);
+      }
+    } finally {
+      await s.release();
+    }
+  }
+
+  async get(batch: number, feeds: Feeds, names: readonly string[]): Promise<Record<string, HostTensor>> {
+    if (this.session) return this.session.run(feeds, names);
+    const out: Record<string, HostTensor> = {};
+    for (const n of names) {
+      const t = this.cached.get(n)?.[batch];
+      if (!t)
+        throw new PareError(
+          'PARE_INTERNAL',
+          `least squares: calibration batch ${batch} of '${n}' was not captured (the calibration data must give the same batches on every pass)`,
+        );
+      out[n] = t;
+    }
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session?.release();
+    this.session = undefined;
+    this.cached.clear();
+  }
+}
+
 async function reconstructOne(
   original: Model,
   out: Model,
   name: string,
   keeps: ReadonlyMap<string, ValueKeep>,
   calibration: () => AsyncIterable<Feeds>,
+  values: OriginalValues,
   options: LeastSquaresOptions,
 ): Promise<{ report: LayerReconstruction; samples: number }> {
   const g = out.graph;
@@ -156,12 +284,7 @@ async function reconstructOne(
   const residual = options.residual === false ? undefined : residualExit(original.graph, name);
   const threads = options.threads === undefined ? {} : { threads: options.threads };
 
-  const origWanted = [
-    yName,
-    ...(residual ? [residual.other] : []),
-    ...(fromOriginal ? [onode.input(0)!.name] : []),
-  ];
-  const origSession = await truncatedSession(original, origWanted, threads, 'original');
+  const origWanted = originalWanted(original.graph, name, options);
   const prunedWanted = fromOriginal
     ? residual
       ? [residual.other]
@@ -172,8 +295,9 @@ async function reconstructOne(
   const acc = await StatsAccumulator.create(layer, { target: true, ...threads });
   let samples = 0;
   try {
+    let batch = 0;
     for await (const feeds of calibration()) {
-      const o = await origSession.run(feeds, origWanted);
+      const o = await values.get(batch++, feeds, origWanted);
       const p = prunedSession ? await prunedSession.run(feeds, prunedWanted) : {};
       const y = o[yName]!;
       const target = gatherChannels(y, outKeep);
@@ -188,7 +312,6 @@ async function reconstructOne(
       samples += y.dims[0]!;
     }
   } finally {
-    await origSession.release();
     await prunedSession?.release();
     await acc.release();
   }
