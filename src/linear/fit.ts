@@ -67,8 +67,13 @@ export function fitLayer(stats: LayerStats, options: FitOptions = {}): FitResult
       const w = new Float64Array(dg);
       for (let i = 0; i < dg; i++) w[i] = wt[i * mg + j]!;
       let cross = 0;
-      for (let i = 0; i < dg; i++) cross += w[i]! * cxy[i * mg + j]!;
-      let quad = quadratic(cxx, w, dg);
+      let norm = 0;
+      for (let i = 0; i < dg; i++) {
+        cross += w[i]! * cxy[i * mg + j]!;
+        norm += w[i]! ** 2;
+      }
+      // (Σ + λI)·w = c, so wᵀΣw = wᵀc − λ‖w‖² (exact, and O(dg) instead of O(dg²)).
+      let quad = cross - wt.lambda * norm;
       if (options.rescaleVariance && quad > 0 && vy[j]! > 0) {
         const s = Math.sqrt(vy[j]! / quad);
         for (let i = 0; i < dg; i++) w[i]! *= s;
@@ -115,16 +120,4 @@ export function layerError(stats: LayerStats, weight: Float32Array, bias: Float3
     }
   }
   return total;
-}
-
-function quadratic(a: Float64Array, w: Float64Array, n: number): number {
-  let q = 0;
-  for (let i = 0; i < n; i++) {
-    const wi = w[i]!;
-    if (wi === 0) continue;
-    let s = 0;
-    for (let k = 0; k < n; k++) s += a[i * n + k]! * w[k]!;
-    q += wi * s;
-  }
-  return q;
 }

@@ -47,7 +47,7 @@ export function choleskySolve(l: Float64Array, n: number, b: Float64Array, m: nu
 /**
  * Solve (A + λ·I)·X = B for symmetric positive semi-definite A (n×n), B (n×m); returns X.
  * λ = ridge · mean(diag A); if A is singular at that λ, a jitter grows until the factorisation
- * succeeds (a dead feature, a zero column, gets weight 0).
+ * succeeds (a dead feature, a zero column, gets weight 0). The λ used is returned as `lambda`.
  */
 export function ridgeSolve(
   a: Float64Array,
@@ -55,7 +55,7 @@ export function ridgeSolve(
   b: Float64Array,
   m: number,
   ridge: number,
-): Float64Array {
+): Float64Array & { readonly lambda: number } {
   let trace = 0;
   for (let i = 0; i < n; i++) trace += a[i * n + i]!;
   const scale = trace > 0 ? trace / n : 1;
@@ -64,7 +64,7 @@ export function ridgeSolve(
     const f = Float64Array.from(a);
     for (let i = 0; i < n; i++) f[i * n + i]! += lambda;
     if (cholesky(f, n)) {
-      const x = Float64Array.from(b);
+      const x = Object.assign(Float64Array.from(b), { lambda });
       choleskySolve(f, n, x, m);
       return x;
     }
