@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIO } from '../src/cli/io.js';
@@ -116,5 +116,66 @@ describe('pare prune', () => {
     const r = await cli('prune', model, '-o', model, '--ratio', '0.3', '--no-latency');
     expect(r.code).toBe(1);
     expect(r.err).toContain('refusing to overwrite the input model');
+  });
+
+  it('--method cp: lasso, residual streams kept, least-squares recovery on the calibration images', async () => {
+    const out = join(dir, 'cp.onnx');
+    const report = join(dir, 'cp.json');
+    const r = await cli(
+      'prune',
+      model,
+      '-o',
+      out,
+      '--method',
+      'cp',
+      '--target',
+      'macs=0.6',
+      '--calib',
+      `npy:${dir}`,
+      '--calib-samples',
+      '32',
+      '--report',
+      report,
+      '--no-latency',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /recovered \(least squares\): \d+ layers refitted, mean relative output error [\d.]+ → [\d.]+ \(32 calibration images/,
+    );
+    const rep = JSON.parse(readFileSync(report, 'utf8'));
+    expect(rep.method).toBe('cp');
+    expect(rep.criterion).toBe('lasso');
+    expect(rep.recovery.method).toBe('ls');
+    expect(rep.recovery.samples).toBe(32);
+    expect(rep.groups.some((g: { frozen?: string }) => g.frozen === 'residual')).toBe(true);
+    for (const l of rep.recovery.layers) if (!l.skipped) expect(l.after).toBeLessThanOrEqual(l.before);
+  });
+
+  it('--method with an unknown name, and --recover ls without --calib, are clear errors', async () => {
+    const a = await cli(
+      'prune',
+      model,
+      '-o',
+      join(dir, 'bad.onnx'),
+      '--method',
+      'nope',
+      '--target',
+      'macs=0.5',
+    );
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/--method 'nope': unknown method/);
+    const b = await cli(
+      'prune',
+      model,
+      '-o',
+      join(dir, 'bad.onnx'),
+      '--recover',
+      'ls',
+      '--target',
+      'macs=0.5',
+    );
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/--recover ls needs calibration data/);
   });
 });

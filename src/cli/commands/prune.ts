@@ -346,8 +346,27 @@ export function pruneCommand(io: CliIO): Command {
       );
     if (result.verify)
       io.out(`verified: max |pruned − masked| = ${result.verify.maxAbsDiff.toExponential(2)}`);
+    const rec = result.recovery;
+    if (rec) io.out(recoveryLine(rec));
     io.out(
       `wrote ${opts.output}${opts.planOut ? `, plan ${opts.planOut}` : ''}${opts.report ? `, report ${opts.report}` : ''}`,
     );
   });
+}
+
+/** One line on what recovery did and what it cost. */
+export function recoveryLine(rec: NonNullable<PruneResult['recovery']>): string {
+  const cost = `${rec.samples} calibration images, ${rec.seconds.toFixed(1)} s`;
+  if (rec.layers) {
+    const done = rec.layers.filter((l) => !l.skipped && l.variance > 0);
+    const mean = (f: (l: (typeof done)[number]) => number) =>
+      done.reduce((p, l) => p + f(l), 0) / Math.max(1, done.length);
+    return (
+      `recovered (least squares): ${done.length} layers refitted, mean relative output error ` +
+      `${mean((l) => l.before / l.variance).toFixed(3)} → ${mean((l) => l.after / l.variance).toFixed(3)} (${cost})`
+    );
+  }
+  if (rec.compensated)
+    return `recovered (FSM): ${rec.compensated.accepted} of ${rec.compensated.layers} layers compensated, ${rec.compensated.rolledBack} rolled back (${cost})`;
+  return `recovered (${rec.method}${rec.foldedLayers ? `, ${rec.foldedLayers} folded layers` : ''}): ${cost}`;
 }
