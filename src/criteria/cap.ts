@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { capRanking } from '../linear/cap-select.js';
 import type { Criterion, CriterionScores } from './criterion.js';
-import { linearConsumers, selectLayers } from './linear-consumers.js';
+import { consumerLayers, selectLayers } from './linear-consumers.js';
 
 const options = z.strictObject({
   /** Relative remaining variance below which a channel is exhausted (zero variance: pruned first). */
@@ -27,10 +27,7 @@ export const capCriterion = {
     'consumers: one greedy on summed scores, other input channels of a consumer kept (our choices)',
   defaults: { reduce: 'mean', normalize: 'none' },
   options,
-  layers(graph, group, o): string[] {
-    const found = linearConsumers(graph, group, o.maxFeatures);
-    return 'skip' in found ? [] : found.nodes;
-  },
+  layers: consumerLayers,
   score(ctx, o): CriterionScores {
     const layers = selectLayers(ctx.graph, ctx.group, o.maxFeatures, (n) => ctx.layerStats(n));
     if ('skip' in layers) return layers;

@@ -8,7 +8,7 @@
 import { z } from 'zod';
 import { lassoPath, lassoProblem, lassoSelect } from '../linear/select.js';
 import type { Criterion, CriterionScores } from './criterion.js';
-import { linearConsumers, selectLayers } from './linear-consumers.js';
+import { consumerLayers, selectLayers } from './linear-consumers.js';
 
 const options = z.strictObject({
   /** First λ of the search, relative to λmax = max|b| (He's alpha, 1e-3). */
@@ -35,10 +35,7 @@ export const lassoCriterion = {
     'ranking by LASSO path entry (our choices)',
   defaults: { reduce: 'mean', normalize: 'none' },
   options,
-  layers(graph, group, o): string[] {
-    const found = linearConsumers(graph, group, o.maxFeatures);
-    return 'skip' in found ? [] : found.nodes;
-  },
+  layers: consumerLayers,
   score(ctx, o): CriterionScores {
     const layers = selectLayers(ctx.graph, ctx.group, o.maxFeatures, (n) => ctx.layerStats(n));
     if ('skip' in layers) return layers;

@@ -35,6 +35,16 @@ export function linearConsumers(
   return { nodes };
 }
 
+/** The `layers` hook of a selection criterion: the consumers whose input statistics it reads. */
+export function consumerLayers(
+  graph: Graph,
+  group: ChannelGroup,
+  options: { readonly maxFeatures: number },
+): string[] {
+  const found = linearConsumers(graph, group, options.maxFeatures);
+  return 'skip' in found ? [] : found.nodes;
+}
+
 /** One SelectLayer per consumer (units = the group's channels, fixed = the consumer's other inputs). */
 export function selectLayers(
   graph: Graph,

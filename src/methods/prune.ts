@@ -17,6 +17,7 @@ import { cloneModel, type Model } from '../ir/model.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm, recalibrateFolded } from '../recover/bn-recalibrate.js';
+import { loaderFeeds } from '../recover/capture.js';
 import { compensateFeatureShift, type FsmDistributionOptions } from '../recover/fsm-distribution.js';
 import {
   type LayerReconstruction,
@@ -24,7 +25,6 @@ import {
   reconstructedLayers,
   reconstructLeastSquares,
 } from '../recover/least-squares.js';
-import type { Feeds } from '../runtime/session.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
@@ -96,18 +96,6 @@ export interface PruneResult {
   };
 }
 
-async function* calibrationFeeds(loader: BatchLoader, input: string, limit: number): AsyncGenerator<Feeds> {
-  let seen = 0;
-  for await (const batch of loader.epoch(0)) {
-    const n = Math.min(batch.n, limit - seen);
-    if (n <= 0) break;
-    const [, c, h, w] = batch.shape;
-    // Copied: the loader reuses its buffers for the next batch.
-    yield { [input]: { dims: [n, c, h, w], data: batch.x.slice(0, n * c * h * w) } };
-    seen += n;
-  }
-}
-
 export async function pruneModel(model: Model, options: PruneOptions): Promise<PruneResult> {
   const clock = () => performance.now() / 1000;
   const m = cloneModel(model);
@@ -126,7 +114,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     ...(options.reduce ? { reduce: options.reduce } : {}),
     ...(options.normalize ? { normalize: options.normalize } : {}),
     ...(options.criterionOptions ? { options: options.criterionOptions } : {}),
-    ...(options.calibration && input ? { batches: calibrationFeeds(options.calibration, input, limit) } : {}),
+    ...(options.calibration && input ? { batches: loaderFeeds(options.calibration, input, limit) } : {}),
     ...(options.threads ? { threads: options.threads, collect: { threads: options.threads } } : {}),
   });
   const tScoring = clock() - t;
@@ -197,7 +185,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
         result,
         folded,
         valueKeeps(analysis, allocation.kept),
-        () => calibrationFeeds(calibration, input, limit),
+        () => loaderFeeds(calibration, input, limit),
         options.threads ? { threads: options.threads } : {},
       );
       result = f.model;
@@ -217,7 +205,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
       result,
       analysis,
       allocation.kept,
-      () => calibrationFeeds(calibration, input, limit),
+      () => loaderFeeds(calibration, input, limit),
       { ...options.leastSquares, ...(options.threads ? { threads: options.threads } : {}) },
     );
     result = r.model;

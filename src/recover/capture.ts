@@ -3,7 +3,7 @@
 
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
-import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
+import { type Feeds, type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 
 export interface CaptureOptions extends SessionOptions {
@@ -79,4 +79,19 @@ export function gatherChannels(t: HostTensor, keep: Int32Array | undefined): Hos
         (b * keep.length + k) * inner,
       );
   return { dims: [n, keep.length, ...t.dims.slice(2)], data: outData };
+}
+
+/**
+ * Feeds for the model input from the first `limit` samples of a loader's epoch 0, copied (the
+ * loader reuses its buffers for the next batch).
+ */
+export async function* loaderFeeds(loader: BatchLoader, input: string, limit: number): AsyncGenerator<Feeds> {
+  let seen = 0;
+  for await (const batch of loader.epoch(0)) {
+    const n = Math.min(batch.n, limit - seen);
+    if (n <= 0) break;
+    const [, c, h, w] = batch.shape;
+    yield { [input]: { dims: [n, c, h, w], data: batch.x.slice(0, n * c * h * w) } };
+    seen += n;
+  }
 }

@@ -19,8 +19,8 @@ import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { inferShapes } from '../ops/infer-shapes.js';
-import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
+import { loaderFeeds } from './capture.js';
 import { FeedableSession } from './feedable-session.js';
 import {
   affineChange,
@@ -149,12 +149,17 @@ export async function compensateFeatureShift(
   let measured = 0;
   const stats =
     requests.length > 0 && options.calibration
-      ? await collectActivationStats(orig, requests, feedsOf(orig, options.calibration, calibLimit), {
-          onBatch: (n) => {
-            measured = n;
+      ? await collectActivationStats(
+          orig,
+          requests,
+          loaderFeeds(options.calibration, orig.graph.feedInputs[0]!.name, calibLimit),
+          {
+            onBatch: (n) => {
+              measured = n;
+            },
+            ...(options.threads ? { threads: options.threads } : {}),
           },
-          ...(options.threads ? { threads: options.threads } : {}),
-        })
+        )
       : new Map<string, ChannelStats>();
   samples += measured;
   const walk = new MomentsWalk(orig.graph, momentsOptions, (v) => stats.get(v.name));
@@ -260,16 +265,4 @@ function done(
     samples,
     seconds: (performance.now() - t0) / 1000,
   };
-}
-
-async function* feedsOf(model: Model, loader: BatchLoader, limit: number): AsyncGenerator<Feeds> {
-  const input = model.graph.feedInputs[0]!.name;
-  let seen = 0;
-  for await (const batch of loader.epoch(0)) {
-    const n = Math.min(batch.n, limit - seen);
-    if (n <= 0) break;
-    const [, c, h, w] = batch.shape;
-    yield { [input]: { dims: [n, c, h, w], data: batch.x.slice(0, n * c * h * w) } };
-    seen += n;
-  }
 }
