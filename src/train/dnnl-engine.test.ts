@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import type { OptimizerOptions } from '../autodiff/optim/optimizer.js';
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { advanceState, initialState } from '../autodiff/training-state.js';
+import { ArrayDataset } from '../data/array-dataset.js';
+import { BatchLoader } from '../data/batch-loader.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
@@ -14,6 +16,7 @@ import { type HostTensor, Session } from '../runtime/session.js';
 import { Rng } from '../util/rng.js';
 import { buildZooModel } from '../zoo/registry.js';
 import { planDnnl, softmaxCrossEntropy } from './dnnl-engine.js';
+import { trainModel } from './trainer.js';
 
 const addon = loadDnnl(1);
 const skipReason = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
@@ -107,7 +110,6 @@ async function compare(model: Model, optimizer: OptimizerOptions, sizes: readonl
     if (den < 1e-6) expect(num).toBeLessThan(1e-6);
     else worst[slot.kind] = Math.max(worst[slot.kind] ?? 0, num / den);
   }
-  if (process.env.DNNL_DEBUG) console.log(worst, losses);
   return { worst, losses };
 }
 
@@ -136,6 +138,61 @@ describe(`dnnl engine${skipReason}`, () => {
     for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort));
     expect(worst.param).toBeLessThan(1e-4);
     expect(worst['bn.var']).toBeLessThan(1e-5);
+  });
+
+  // Few steps: over longer runs the engines drift apart legitimately. A pre-ReLU activation within
+  // ~1e-6 of zero (seen every few steps at batch 8) can land on opposite sides in the two float32
+  // forwards; the masked gradient element then differs and BN's backward spreads it over its channel.
+  it.skipIf(!addon)('trainModel: engine dnnl writes its weights back like the ORT engine', async () => {
+    const model = buildZooModel('resnet20', { inputShape: [1, 12, 12], classes: 4 });
+    const rng = new Rng(5);
+    const dataset = new ArrayDataset({
+      name: 'random',
+      sampleShape: [1, 12, 12],
+      pixels: Float32Array.from({ length: 20 * 144 }, () => rng.normal()),
+      labels: Int32Array.from({ length: 20 }, (_, i) => i % 4),
+      numClasses: 4,
+    });
+    const run = (engine: 'dnnl' | 'standard') =>
+      trainModel(model, new BatchLoader(dataset, { batchSize: 8, seed: 1 }), {
+        optimizer: { kind: 'sgd', momentum: 0.9, weightDecay: 5e-4 },
+        lr: 0.05,
+        epochs: 1,
+        threads: 1,
+        engine,
+        test: new BatchLoader(dataset, { batchSize: 10, shuffle: false }),
+      });
+    const a = await run('dnnl');
+    const b = await run('standard');
+    expect(a.engine).toBe('dnnl');
+    expect(a.dnnlFallback).toBeUndefined();
+    expect(b.engine).toBe('standard');
+    expect(a.steps).toBe(3); // 8 + 8 + 4: a plan per batch size, weights shared
+    for (const [i, h] of a.history.entries()) {
+      expect(h.trainLoss).toBeCloseTo(b.history[i]!.trainLoss, 4);
+      expect(h.test!.loss).toBeCloseTo(b.history[i]!.test!.loss, 3);
+    }
+    for (const v of b.model.graph.initializerInputs) {
+      const want = b.model.graph.value(v)!.const!.toFloat32();
+      const got = a.model.graph.value(v)!.const!.toFloat32();
+      let worst = 0;
+      let scale = 1e-3;
+      for (let i = 0; i < want.length; i++) {
+        worst = Math.max(worst, Math.abs(want[i]! - got[i]!));
+        scale = Math.max(scale, Math.abs(want[i]!));
+      }
+      expect(worst / scale, v).toBeLessThan(1e-3);
+    }
+    const adam = await trainModel(model, new BatchLoader(dataset, { batchSize: 8 }), {
+      optimizer: { kind: 'adam' },
+      lr: 0.01,
+      epochs: 1,
+      maxSteps: 1,
+      threads: 1,
+      engine: 'dnnl',
+    });
+    expect(adam.engine).not.toBe('dnnl');
+    expect(adam.dnnlFallback).toMatch(/adam/);
   });
 
   it('names what it cannot run', () => {
