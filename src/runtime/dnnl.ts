@@ -151,7 +151,16 @@ export interface DnnlAddon {
     workspace?: Opt<TensorLike>,
   ): void;
 
-  reluCreate(o: { dims: number[]; alpha?: number; layout?: LayoutSpec } & OpThreads): Handle<'relu'>;
+  /** 'relu' (alpha: leaky slope) or 'clip' (alpha, beta: bounds; gradient where alpha < x <= beta). */
+  reluCreate(
+    o: {
+      dims: number[];
+      algorithm?: 'relu' | 'clip';
+      alpha?: number;
+      beta?: number;
+      layout?: LayoutSpec;
+    } & OpThreads,
+  ): Handle<'relu'>;
   reluForward(h: Handle<'relu'>, x: TensorLike, y: TensorLike): void;
   reluBackward(h: Handle<'relu'>, dy: TensorLike, x: TensorLike, dx: TensorLike): void;
 

@@ -1,6 +1,6 @@
 // Training engine on the oneDNN addon (src/runtime/dnnl.ts): a layer executor, not an ONNX
 // interpreter. The forward model (inference form, BatchNormalization nodes) is walked in graph order;
-// when every node is a supported layer (Conv, BatchNormalization, Relu, Add, MaxPool, AveragePool,
+// when every node is a supported layer (Conv, BatchNormalization, Relu, Clip, Add, MaxPool, AveragePool,
 // GlobalAveragePool, Flatten/Reshape to [N, F], Gemm) a plan runs forward, backward in reverse order
 // (gradients summed where a value fans out), softmax cross-entropy and SGD. Otherwise planDnnl() returns
 // a reason and the caller uses ONNX Runtime. Activations stay in oneDNN's blocked layouts between ops;
@@ -55,7 +55,8 @@ type Layer =
       epsilon: number;
       momentum: number;
     }
-  | { kind: 'relu'; x: string; y: string }
+  /** Relu, or Clip (ReLU6) when `clip` is set: [lo, hi] */
+  | { kind: 'relu'; x: string; y: string; clip?: [number, number] }
   | { kind: 'add'; a: string; b: string; y: string }
   | {
       kind: 'pool';
@@ -274,6 +275,20 @@ function program(model: Model, o: DnnlEngineOptions): Program | { reason: string
       case 'Relu':
         layers.push({ kind: 'relu', x, y });
         break;
+      case 'Clip': {
+        const bound = (i: number, attr: string, none: number): number | undefined => {
+          const v = node.input(i);
+          if (!v) return node.attrFloat(attr) ?? none;
+          const t = v.const?.toNumbers();
+          return t?.length === 1 ? t[0] : undefined;
+        };
+        const lo = bound(1, 'min', -3.4e38);
+        const hi = bound(2, 'max', 3.4e38);
+        if (lo === undefined || hi === undefined)
+          return { reason: `${where}: bounds are not constant scalars` };
+        layers.push({ kind: 'relu', x, y, clip: [lo, hi] });
+        break;
+      }
       case 'Add': {
         const b = act(node, 1);
         if (!b) return { reason: `${where}: only the sum of two computed activations` };
@@ -666,7 +681,11 @@ export class DnnlEngine {
           break;
         }
         case 'relu': {
-          const hr = d.reluCreate({ dims: xd, layout: x.t });
+          const hr = d.reluCreate({
+            dims: xd,
+            layout: x.t,
+            ...(L.clip ? { algorithm: 'clip' as const, alpha: L.clip[0], beta: L.clip[1] } : {}),
+          });
           const y = d.alloc(x.t);
           acts.set(L.y, { t: y, grad: x.grad });
           forward.push(() => d.reluForward(hr, x.t, y));
