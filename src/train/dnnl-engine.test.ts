@@ -246,6 +246,14 @@ describe(`dnnl engine${skipReason}`, () => {
     });
     expect('reason' in kd && kd.reason).toMatch(/distillation/);
     expect('reason' in planDnnl(model, { optimizer: { kind: 'adam' } })).toBe(true);
+    const b2 = new GraphBuilder({ opset: 13, seed: 1 });
+    const c2 = b2.conv(b2.input('x', ['N', 1, 8, 8]), { out: 4, kernel: 3, name: 'c' });
+    b2.output(b2.gemm(b2.flatten(b2.globalAvgPool(b2.add(c2, b2.globalAvgPool(c2), 'se'))), 3));
+    const se = planDnnl(createModel(b2.build()), { optimizer: { kind: 'sgd' } });
+    if (addon)
+      expect('reason' in se && se.reason).toMatch(
+        /Add node 'se': broadcasting \[N, 4, 6, 6\] \+ \[N, 4, 1, 1\]/,
+      );
   });
 
   it('cross-entropy with label smoothing: loss and gradient by hand', () => {

@@ -140,6 +140,8 @@ function program(model: Model, o: DnnlEngineOptions): Program | { reason: string
   const running = new Map<string, RunningStats>();
   const layers: Layer[] = [];
   const produced = new Set([input.name]);
+  // [C, H, W] of each value, checked layer by layer so that the first step cannot fail on a shape
+  const shapes = new Map<string, readonly number[]>([[input.name, ishape.slice(1) as number[]]]);
   const uses = new Map<string, number>();
   const constOf = (node: Node, i: number): Float32Array | undefined => {
     const v = node.input(i);
@@ -347,7 +349,10 @@ function program(model: Model, o: DnnlEngineOptions): Program | { reason: string
       default:
         return { reason: `${where}: ${node.opType} is not supported by the dnnl engine` };
     }
-    for (const out of node.outputs.slice(0, 1)) produced.add(out.name);
+    const shape = layerShape(layers[layers.length - 1]!, shapes, params);
+    if (typeof shape === 'string') return { reason: `${where}: ${shape}` };
+    shapes.set(y, shape);
+    produced.add(y);
   }
   if (!produced.has(logits)) return { reason: `the logits '${logits}' are not computed by the plan` };
   // Every learnable parameter must be one the plan updates (anything else would silently stay fixed).
@@ -368,6 +373,55 @@ function program(model: Model, o: DnnlEngineOptions): Program | { reason: string
     params,
     running,
   };
+}
+
+/** The output [C, H, W] of a layer, or what is wrong with its inputs. */
+function layerShape(
+  L: Layer,
+  shapes: ReadonlyMap<string, readonly number[]>,
+  params: ReadonlyMap<string, Param>,
+): readonly number[] | string {
+  const [c, h, w] = shapes.get(L.kind === 'add' ? L.a : L.x) as [number, number, number];
+  const out = (size: number, k: number, s: number, p0: number, p1: number, dil = 1) =>
+    Math.floor((size + p0 + p1 - ((k - 1) * dil + 1)) / s) + 1;
+  switch (L.kind) {
+    case 'conv': {
+      const p = params.get(L.w)!;
+      if (L.gemm) {
+        const f = p.transposed ? p.dims[0]! : p.dims[1]!;
+        if (h * w * c !== f) return `${c * h * w} input features for a weight of ${f}`;
+        return [p.transposed ? p.dims[1]! : p.dims[0]!, 1, 1];
+      }
+      if (c % L.group !== 0 || p.dims[1]! * L.group !== c)
+        return `${c} input channels for a weight of ${p.dims[1]} × group ${L.group}`;
+      if (L.kernel[0] !== p.dims[2] || L.kernel[1] !== p.dims[3])
+        return `kernel_shape [${L.kernel.join(', ')}] for a weight of [${p.dims.join(', ')}]`;
+      const oh = out(h, L.kernel[0], L.strides[0], L.pads[0], L.pads[2], L.dilations[0]);
+      const ow = out(w, L.kernel[1], L.strides[1], L.pads[1], L.pads[3], L.dilations[1]);
+      if (oh < 1 || ow < 1) return 'empty output';
+      return [p.dims[0]!, oh, ow];
+    }
+    case 'bn':
+      if (params.get(L.scale)!.dims[0] !== c)
+        return `${c} channels for a scale of ${params.get(L.scale)!.dims[0]}`;
+      return [c, h, w];
+    case 'relu':
+      return [c, h, w];
+    case 'add': {
+      const b = shapes.get(L.b)!;
+      if (b.join() !== [c, h, w].join()) return `broadcasting [N, ${c}, ${h}, ${w}] + [N, ${b.join(', ')}]`;
+      return [c, h, w];
+    }
+    case 'pool': {
+      if (!L.kernel) return [c, 1, 1];
+      const oh = out(h, L.kernel[0], L.strides[0], L.pads[0], L.pads[2]);
+      const ow = out(w, L.kernel[1], L.strides[1], L.pads[1], L.pads[3]);
+      if (oh < 1 || ow < 1) return 'empty output';
+      return [c, oh, ow];
+    }
+    case 'flatten':
+      return [c * h * w, 1, 1];
+  }
 }
 
 interface Act {
@@ -393,7 +447,6 @@ interface Plan {
 export class DnnlEngine {
   private readonly plans = new Map<number, Plan>();
   private readonly paramList: Param[];
-  /** Weight and momentum layouts (conv weights), for state export. */
   private readonly bnThreads: number;
 
   constructor(
@@ -403,11 +456,6 @@ export class DnnlEngine {
   ) {
     this.paramList = [...prog.params.values()];
     this.bnThreads = options.bnThreads ?? 1;
-  }
-
-  /** oneDNN version and threads, for reports. */
-  describe(): string {
-    return `oneDNN ${this.d.version()}, ${this.d.getNumThreads()} threads`;
   }
 
   /** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
