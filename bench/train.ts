@@ -5,7 +5,7 @@
 // normalise) or random data. Each model runs in its own child process so its peak RSS is its own.
 // Prints one JSON object. Run: nice -n 10 npx tsx bench/train.ts [--models resnet20,resnet56,vgg16]
 //   [--steps 20] [--warmup 3] [--batch 128] [--threads 2] [--data fashion-mnist|random]
-//   [--input-shape 1x28x28] [--fixed-batch] [--engine auto|nchwc|standard]
+//   [--input-shape 1x28x28] [--fixed-batch] [--engine auto|dnnl|nchwc|standard]
 
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -81,7 +81,7 @@ async function child(name: string) {
     maxSteps: warmup + steps,
     schedule: { kind: 'cosine' },
     threads: Number(args.threads),
-    engine: args.engine as 'auto' | 'nchwc' | 'standard',
+    engine: args.engine as 'auto' | 'dnnl' | 'nchwc' | 'standard',
     onEvent: (e) => {
       if (e.kind !== 'step') return;
       if (e.step === warmup) {
@@ -103,6 +103,7 @@ async function child(name: string) {
   const threads = Number(args.threads);
   return {
     engine: r.engine,
+    ...(r.dnnlFallback ? { dnnlFallback: r.dnnlFallback } : {}),
     steps: timings.length,
     imgPerS: Math.round((timings.length * batch) / wallS),
     // On a shared machine CPU time is the steadier figure: cpu / threads is an idle machine's step.

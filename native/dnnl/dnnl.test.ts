@@ -288,6 +288,27 @@ describe('pare_dnnl', { skip: dnnl ? false : 'addon not built (native/dnnl)' }, 
     );
   });
 
+  it('clip (ReLU6-style) fwd/bwd', () => {
+    const dims = [2, 3, 4, 5];
+    const x = rand(120).map((v) => v * 2);
+    const dy = rand(120);
+    const h = d.reluCreate({ dims, algorithm: 'clip', alpha: -0.5, beta: 0.75 });
+    const y = new Float32Array(120);
+    const dx = new Float32Array(120);
+    d.reluForward(h, x, y);
+    d.reluBackward(h, dy, x, dx);
+    close(
+      y,
+      x.map((v) => Math.min(Math.max(v, -0.5), 0.75)),
+      'clip fwd',
+    );
+    close(
+      dx,
+      dy.map((g, i) => (x[i]! > -0.5 && x[i]! <= 0.75 ? g : 0)),
+      'clip bwd',
+    );
+  });
+
   it('add (+ fused relu)', () => {
     const dims = [2, 16, 3, 3];
     const a = rand(288);

@@ -1,5 +1,6 @@
-// The training loop: one ONNX Runtime run of the training-step graph per batch, state carried on the
-// host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
+// The training loop: one ONNX Runtime run of the training-step graph per batch (or one step of the
+// oneDNN layer executor, dnnl-engine.ts, when the addon is built and runs the model), state carried on
+// the host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
 
 import { modelForOrt } from '../autodiff/nchwc/model-for-ort.js';
 import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
@@ -9,6 +10,7 @@ import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
+import { type DnnlEngine, planDnnl } from './dnnl-engine.js';
 import { type EvalResult, evaluateModel } from './evaluate.js';
 import { type FeatureDistillation, type ResolvedFeature, resolveFeaturePairs } from './feature-pairs.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
@@ -20,7 +22,7 @@ export interface StepTiming {
   readonly dataMs: number;
   /** The teacher's forward run (distillation). */
   readonly teacherMs: number;
-  /** The training-step run in ONNX Runtime (feeds wrapped, outputs returned, no copies). */
+  /** The training-step run in ONNX Runtime (feeds wrapped, outputs returned, no copies), or the dnnl step. */
   readonly runMs: number;
   /** Everything else on the host: building feeds (labels to int64), advancing state, events. */
   readonly hostMs: number;
@@ -79,10 +81,12 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
   ) => Promise<void> | void;
   readonly onEvent?: (event: TrainEvent) => void;
   /**
-   * How ONNX Runtime runs the step: 'nchwc' lowers convolutions onto ORT's blocked kernels (probed at
-   * start-up), 'standard' keeps plain ONNX ops, 'auto' (default) takes nchwc when the probe passes.
+   * How the step runs: 'dnnl' on the oneDNN addon (layer executor; falls back to ORT with a reason in
+   * `dnnlFallback` when the addon is not built or the model/options are not supported), 'nchwc' lowers
+   * convolutions onto ORT's blocked kernels (probed at start-up), 'standard' keeps plain ONNX ops,
+   * 'auto' (default) takes dnnl when it runs the model, else nchwc when the probe passes.
    */
-  readonly engine?: 'auto' | 'standard' | 'nchwc';
+  readonly engine?: 'auto' | 'standard' | 'nchwc' | 'dnnl';
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
 }
@@ -94,8 +98,10 @@ export interface TrainResult {
   readonly steps: number;
   readonly graph: TrainingGraph;
   readonly state: ReadonlyMap<string, HostTensor>;
-  /** Which formulation ran: 'nchwc-16', 'nchwc-8' or 'standard'. */
+  /** Which engine ran: 'dnnl', 'nchwc-16', 'nchwc-8' or 'standard'. */
   readonly engine: string;
+  /** Why the dnnl engine did not run, when it was asked for ('dnnl' or 'auto'). */
+  readonly dnnlFallback?: string;
   /** Convs that got a BatchNormalization for training (folded back in `model`). */
   readonly unfoldedBatchNorm: readonly string[];
   /** Feature-distillation pairs as resolved. */
@@ -116,7 +122,7 @@ export async function trainModel(
   const trainable = unfolded?.model ?? model;
   const exported = (m: Model) => (unfolded ? unfolded.fold(m) : m);
   const features = featurePairs(model, options);
-  const tg = buildTrainingGraph(trainable, {
+  const graphOptions: TrainingGraphOptions = {
     ...options,
     loss: {
       ...options.loss,
@@ -131,24 +137,41 @@ export async function trainModel(
         })),
       ],
     },
-  });
+  };
+  const tg = buildTrainingGraph(trainable, graphOptions);
   const sessionOptions: SessionOptions = {
     label: `${model.path ?? model.graph.name} (training step)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
   const mode = options.engine ?? 'auto';
-  const open = (m: Model) => Session.create(m, { threads: 1 });
-  const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard' });
-  const block = ort.nchwcBlock;
-  if (mode === 'nchwc' && block === undefined) {
-    throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
-      notes: ['use --engine standard (or auto, which falls back by itself)'],
+  let dnnl: DnnlEngine | undefined;
+  let dnnlFallback: string | undefined;
+  if (mode === 'dnnl' || mode === 'auto') {
+    const plan = planDnnl(trainable, {
+      ...graphOptions,
+      ...(options.threads ? { threads: options.threads } : {}),
     });
+    if ('engine' in plan) dnnl = plan.engine;
+    else dnnlFallback = plan.reason;
   }
-  const engine = block === undefined ? 'standard' : `nchwc-${block}`;
-  const teacher = await teacherRunner(options.teacher, tg, sessionOptions);
-  const session = await Session.create(ort.model, sessionOptions);
+  let engine = 'dnnl';
+  let session: Session | undefined;
+  let teacher: Awaited<ReturnType<typeof teacherRunner>>;
+  if (!dnnl) {
+    const open = (m: Model) => Session.create(m, { threads: 1 });
+    const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard' });
+    const block = ort.nchwcBlock;
+    if (mode === 'nchwc' && block === undefined) {
+      throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
+        notes: ['use --engine standard (or auto, which falls back by itself)'],
+      });
+    }
+    engine = block === undefined ? 'standard' : `nchwc-${block}`;
+    teacher = await teacherRunner(options.teacher, tg, sessionOptions);
+    session = await Session.create(ort.model, sessionOptions);
+  }
   const state = new Map(options.resume?.state ?? initialState(tg));
+  dnnl?.importState(tg, state);
   const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
   const schedule = options.schedule ?? { kind: 'constant' };
   const history: Extract<TrainEvent, { kind: 'epoch' }>[] = [];
@@ -170,18 +193,32 @@ export async function trainModel(
         const tBatch = performance.now();
         const [n, c, h, w] = batch.shape;
         const lr = learningRate(schedule, options.lr, step, total);
-        const feeds: Record<string, HostTensor> = Object.fromEntries(state);
-        feeds[tg.batch] = { dims: [n, c, h, w], data: batch.x.subarray(0, n * c * h * w) };
-        feeds[tg.labels] = { dims: [n], data: BigInt64Array.from(batch.y.subarray(0, n), BigInt) };
-        feeds[tg.lr] = { dims: [], data: Float32Array.of(lr) };
-        if (tg.step) feeds[tg.step] = { dims: [], data: Float32Array.of(step + 1) };
-        const tTeacher = performance.now();
-        if (teacher) Object.assign(feeds, await teacher.run(feeds[tg.batch]!));
-        const tRun = performance.now();
-        const out = await session.run(feeds);
-        const tRan = performance.now();
-        advanceState(tg, state, out);
-        const loss = Number(out[tg.loss]!.data[0]);
+        let loss: number;
+        let hits: number;
+        let tTeacher: number;
+        let tRun: number;
+        let tRan: number;
+        if (dnnl) {
+          tTeacher = tRun = performance.now();
+          const r = dnnl.step(batch.x, [n, c, h, w], batch.y, lr);
+          tRan = performance.now();
+          loss = r.loss;
+          hits = r.correct;
+        } else {
+          const feeds: Record<string, HostTensor> = Object.fromEntries(state);
+          feeds[tg.batch] = { dims: [n, c, h, w], data: batch.x.subarray(0, n * c * h * w) };
+          feeds[tg.labels] = { dims: [n], data: BigInt64Array.from(batch.y.subarray(0, n), BigInt) };
+          feeds[tg.lr] = { dims: [], data: Float32Array.of(lr) };
+          if (tg.step) feeds[tg.step] = { dims: [], data: Float32Array.of(step + 1) };
+          tTeacher = performance.now();
+          if (teacher) Object.assign(feeds, await teacher.run(feeds[tg.batch]!));
+          tRun = performance.now();
+          const out = await session!.run(feeds);
+          tRan = performance.now();
+          advanceState(tg, state, out);
+          loss = Number(out[tg.loss]!.data[0]);
+          hits = Number(out[tg.correct]!.data[0]);
+        }
         if (!Number.isFinite(loss)) {
           throw new PareError(
             'PARE_RUNTIME',
@@ -191,7 +228,6 @@ export async function trainModel(
             },
           );
         }
-        const hits = Number(out[tg.correct]!.data[0]);
         lossSum += loss * n;
         correct += hits;
         seen += n;
@@ -218,6 +254,7 @@ export async function trainModel(
       const seconds = (performance.now() - t0) / 1000;
       trainedImages += seen;
       trainSeconds += seconds;
+      dnnl?.exportState(tg, state);
       current = exported(trainedModel(trainable, tg, state));
       const test = options.test ? await evaluateModel(current, options.test, sessionOptions) : undefined;
       const event = {
@@ -240,7 +277,7 @@ export async function trainModel(
       }
     }
   } finally {
-    await session.release();
+    await session?.release();
     await teacher?.release();
   }
   return {
@@ -251,6 +288,7 @@ export async function trainModel(
     graph: tg,
     state,
     engine,
+    ...(dnnlFallback !== undefined && mode !== 'standard' && mode !== 'nchwc' ? { dnnlFallback } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
   };

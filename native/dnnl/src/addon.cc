@@ -738,11 +738,17 @@ napi_value relu_create(napi_env env, napi_value o) {
   if (lay.req == LayoutReq::Any) throw JsError("relu: layout must be plain, nhwc or a descriptor");
   op->plain = plain_md(d);
   op->data = resolve(lay, d);
-  float alpha = static_cast<float>(opt_num(env, o, "alpha", 0.0));  // leaky slope
-  eltwise_forward::desc fd(prop_kind::forward_training, algorithm::eltwise_relu, op->data, alpha);
+  // 'relu' (alpha = leaky slope) or 'clip' (alpha = lower, beta = upper bound; ReLU6, Clip):
+  // the clip gradient passes for alpha < x <= beta.
+  std::string alg_s = opt_str(env, o, "algorithm", "relu");
+  if (alg_s != "relu" && alg_s != "clip") throw JsError("relu: algorithm must be relu or clip");
+  algorithm alg = alg_s == "clip" ? algorithm::eltwise_clip : algorithm::eltwise_relu;
+  float alpha = static_cast<float>(opt_num(env, o, "alpha", 0.0));
+  float beta = static_cast<float>(opt_num(env, o, "beta", 0.0));
+  eltwise_forward::desc fd(prop_kind::forward_training, alg, op->data, alpha, beta);
   op->fwd_pd = eltwise_forward::primitive_desc(fd, eng());
   op->fwd = eltwise_forward(op->fwd_pd);
-  eltwise_backward::desc bd(algorithm::eltwise_relu, op->data, op->data, alpha);
+  eltwise_backward::desc bd(alg, op->data, op->data, alpha, beta);
   op->bwd_pd = eltwise_backward::primitive_desc(bd, eng(), op->fwd_pd);
   op->bwd = eltwise_backward(op->bwd_pd);
   return wrap_op(env, op.release());

@@ -73,9 +73,9 @@ function featureDistillationFrom(opts: TrainCliOptions): FeatureDistillation {
   };
 }
 
-function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' {
-  if (text === 'auto' || text === 'standard' || text === 'nchwc') return text;
-  throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, nchwc or standard`);
+function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' | 'dnnl' {
+  if (text === 'auto' || text === 'standard' || text === 'nchwc' || text === 'dnnl') return text;
+  throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, dnnl, nchwc or standard`);
 }
 
 export function trainCommand(io: CliIO): Command {
@@ -121,8 +121,12 @@ export function trainCommand(io: CliIO): Command {
     )
     .option('--patience <epochs>', 'stop when test accuracy has not improved for this many epochs')
     .option('--resume', 'continue from the checkpoint at --output (model + .train sidecar)')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads')
-    .option('--engine <e>', 'auto, nchwc (ORT blocked conv kernels) or standard ONNX ops', 'auto')
+    .option('--threads <n>', 'intra-op threads (ONNX Runtime, or OpenMP for --engine dnnl)')
+    .option(
+      '--engine <e>',
+      'auto, dnnl (oneDNN addon, npm run build:dnnl), nchwc (ORT blocked conv kernels) or standard ONNX ops',
+      'auto',
+    )
     .option('--json', 'print one JSON object at the end');
   return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
     checkOutputPath(file, opts.output);
@@ -194,6 +198,8 @@ export function trainCommand(io: CliIO): Command {
       },
     });
     progress.done();
+    if (opts.engine === 'dnnl' && result.dnnlFallback)
+      io.err(`note: the dnnl engine did not run (${result.dnnlFallback}); trained with ${result.engine}`);
     const final = result.model;
     recordPreprocess(final, train.preprocess);
     writeModel({ ...final, path: undefined }, opts.output, { externalData: 'inline' });
@@ -214,6 +220,7 @@ export function trainCommand(io: CliIO): Command {
       })),
       seed,
       engine: result.engine,
+      ...(result.dnnlFallback ? { dnnl_fallback: result.dnnlFallback } : {}),
       unfolded_bn: result.unfoldedBatchNorm,
       ...(result.features.length > 0 ? { kd_features: result.features } : {}),
     };
