@@ -232,7 +232,7 @@ export function pruneCommand(io: CliIO): Command {
     .option('--calib-samples <n>', 'calibration samples, balanced per class', '512')
     .option(
       '--recover <method>',
-      'after cutting: none, bn (re-estimate BatchNorm statistics on --calib) or ls (least-squares refit of the layers that lost inputs, targets from the original model)',
+      'after cutting: none, bn (re-estimate BatchNorm statistics on --calib), fsm (FSM distribution optimisation of the next BNs) or ls (least-squares refit of the layers that lost inputs, targets from the original model); docs/recovery.md',
       'none',
     )
     .option('--ls-ridge <r>', 'least squares: ridge relative to the mean feature variance (default 1e-4)')
