@@ -5,15 +5,16 @@
 // are the size-weighted averages of the batch moments (biased variance).
 
 import type { ValueKeep } from '../analysis/value-keeps.js';
+import { collectActivationStats } from '../criteria/activation-stats.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
 import { inferShapes } from '../ops/infer-shapes.js';
-import type { Feeds, HostTensor } from '../runtime/session.js';
+import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { gatherChannels, runCapturingBatches, truncatedSession } from './capture.js';
+import { runCapturingBatches } from './capture.js';
 
 export interface RecalibrateOptions {
   /** Use at most this many calibration samples per pass. */
@@ -174,82 +175,40 @@ export async function recalibrateFolded(
 ): Promise<FoldedRecalibration> {
   const t0 = performance.now();
   const out = cloneModel(pruned);
-  const done: string[] = [];
-  let samples = 0;
-  const threads = options.threads === undefined ? {} : { threads: options.threads };
-  for (const name of layers) {
+  const todo = layers.filter((name) => {
     const node = out.graph.node(name);
-    if (!node || linearSkip(node) || !original.graph.node(name)) continue;
-    const y = node.output(0).name;
-    const keep = keeps.get(original.graph.node(name)!.output(0).name)?.keep;
-    const o = await truncatedSession(original, [y], threads, 'original');
-    const p = await truncatedSession(out, [y], threads, 'pruned');
-    const mo = new ChannelMoments();
-    const mp = new ChannelMoments();
-    samples = 0;
-    try {
-      for await (const feeds of calibration()) {
-        const yo = (await o.run(feeds, [y]))[y]!;
-        mo.add(gatherChannels(yo, keep));
-        mp.add((await p.run(feeds, [y]))[y]!);
-        samples += yo.dims[0]!;
-      }
-    } finally {
-      await o.release();
-      await p.release();
-    }
+    return node && !linearSkip(node) && original.graph.node(name);
+  });
+  const threads = options.threads === undefined ? {} : { threads: options.threads };
+  let samples = 0;
+  const collect = { ...threads, onBatch: (n: number) => (samples = n) };
+  // The original does not change: its output moments for every layer in one pass.
+  const outputOf = (name: string) => original.graph.node(name)!.output(0).name;
+  const want = await collectActivationStats(
+    original,
+    todo.map((name) => ({ value: outputOf(name), axis: 1 })),
+    calibration(),
+    collect,
+  );
+  for (const name of todo) {
+    const y = outputOf(name);
+    const o = want.get(y)!;
+    // Measured with every earlier correction in place.
+    const p = (await collectActivationStats(out, [{ value: y, axis: 1 }], calibration(), collect)).get(y)!;
+    const keep = keeps.get(y)?.keep;
     const layer = linearLayer(out.graph, name);
     const { weight, bias } = readLinear(out.graph, layer);
     const per = weight.length / layer.outChannels;
     for (let j = 0; j < layer.outChannels; j++) {
-      const so = mo.std(j);
-      const sp = mp.std(j);
+      const oj = keep ? keep[j]! : j;
+      const so = Math.sqrt(o.variance[oj]!);
+      const sp = Math.sqrt(p.variance[j]!);
       const a = sp > 1e-12 && so > 0 ? so / sp : 1;
-      const b = mo.mean(j) - a * mp.mean(j);
+      const b = o.mean[oj]! - a * p.mean[j]!;
       for (let i = 0; i < per; i++) weight[j * per + i]! *= a;
       bias[j] = a * bias[j]! + b;
     }
     writeLinear(out.graph, layer, weight, bias);
-    done.push(name);
   }
-  return { model: out, layers: done, samples, seconds: (performance.now() - t0) / 1000 };
-}
-
-/** Per-channel mean and variance over batches of [n, C, ...] tensors (float64 sums). */
-class ChannelMoments {
-  private sum = new Float64Array(0);
-  private sq = new Float64Array(0);
-  private count = 0;
-
-  add(t: HostTensor): void {
-    const [n, c] = t.dims as [number, number];
-    const data = t.data as Float32Array;
-    const inner = data.length / (n * c);
-    if (this.sum.length === 0) {
-      this.sum = new Float64Array(c);
-      this.sq = new Float64Array(c);
-    }
-    for (let b = 0; b < n; b++)
-      for (let ch = 0; ch < c; ch++) {
-        let s = 0;
-        let q = 0;
-        const base = (b * c + ch) * inner;
-        for (let i = 0; i < inner; i++) {
-          const v = data[base + i]!;
-          s += v;
-          q += v * v;
-        }
-        this.sum[ch]! += s;
-        this.sq[ch]! += q;
-      }
-    this.count += n * inner;
-  }
-
-  mean(c: number): number {
-    return this.sum[c]! / this.count;
-  }
-
-  std(c: number): number {
-    return Math.sqrt(Math.max(0, this.sq[c]! / this.count - this.mean(c) ** 2));
-  }
+  return { model: out, layers: todo, samples, seconds: (performance.now() - t0) / 1000 };
 }
