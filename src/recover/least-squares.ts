@@ -89,18 +89,18 @@ export async function reconstructLeastSquares(
   const keeps = valueKeeps(analysis, kept);
   const layers: LayerReconstruction[] = [];
   let samples = 0;
-  const todo: { name: string; wanted: string[] }[] = [];
+  const todo: LayerPlan[] = [];
   for (const name of reconstructedLayers(out.graph, analysis, kept)) {
     const node = out.graph.node(name)!;
     const skip = linearSkip(node) ?? (original.graph.node(name) ? undefined : 'not in the original model');
     if (skip) layers.push({ node: name, before: 0, after: 0, variance: 0, residual: false, skipped: skip });
-    else todo.push({ name, wanted: originalWanted(original.graph, name, options) });
+    else todo.push(layerPlan(original.graph, name, options));
   }
   const values = await OriginalValues.create(original, todo, calibration, options);
   try {
     for (let i = 0; i < todo.length; i++) {
       await values.prepare(i);
-      const r = await reconstructOne(original, out, todo[i]!.name, keeps, calibration, values, options);
+      const r = await reconstructOne(original, out, todo[i]!, keeps, calibration, values, options);
       samples = Math.max(samples, r.samples);
       layers.push(r.report);
       options.onLayer?.(r.report);
@@ -150,15 +150,23 @@ function residualExit(g: Graph, name: string): Residual | undefined {
   return { other: other.name, invScale };
 }
 
-/** The original model's values a layer's refit reads: its output, the shortcut, its input (CaP). */
-function originalWanted(g: Graph, name: string, options: LeastSquaresOptions): string[] {
+/** One layer to refit: its residual exit, if any, and the original model's values it reads. */
+interface LayerPlan {
+  readonly name: string;
+  readonly residual: Residual | undefined;
+  /** The layer's output, the shortcut, its input (CaP features), in the original model. */
+  readonly wanted: string[];
+}
+
+function layerPlan(g: Graph, name: string, options: LeastSquaresOptions): LayerPlan {
   const node = g.node(name)!;
   const residual = options.residual === false ? undefined : residualExit(g, name);
-  return [
+  const wanted = [
     node.output(0).name,
     ...(residual ? [residual.other] : []),
     ...(options.features === 'original' ? [node.input(0)!.name] : []),
   ];
+  return { name, residual, wanted };
 }
 
 /**
@@ -172,7 +180,7 @@ class OriginalValues {
 
   private constructor(
     private readonly original: Model,
-    private readonly todo: readonly { name: string; wanted: string[] }[],
+    private readonly todo: readonly LayerPlan[],
     private readonly calibration: () => AsyncIterable<Feeds>,
     private readonly bytesPerValue: ReadonlyMap<string, number> | undefined,
     private readonly budget: number,
@@ -181,7 +189,7 @@ class OriginalValues {
 
   static async create(
     original: Model,
-    todo: readonly { name: string; wanted: string[] }[],
+    todo: readonly LayerPlan[],
     calibration: () => AsyncIterable<Feeds>,
     options: LeastSquaresOptions,
   ): Promise<OriginalValues> {
@@ -266,12 +274,13 @@ class OriginalValues {
 async function reconstructOne(
   original: Model,
   out: Model,
-  name: string,
+  plan: LayerPlan,
   keeps: ReadonlyMap<string, ValueKeep>,
   calibration: () => AsyncIterable<Feeds>,
   values: OriginalValues,
   options: LeastSquaresOptions,
 ): Promise<{ report: LayerReconstruction; samples: number }> {
+  const { name, residual, wanted: origWanted } = plan;
   const g = out.graph;
   const layer = linearLayer(g, name);
   const node = g.node(name)!;
@@ -281,10 +290,8 @@ async function reconstructOne(
   const outKeep = keeps.get(yName)?.keep;
   const inKeep = keeps.get(onode.input(0)!.name)?.keep;
   const fromOriginal = options.features === 'original';
-  const residual = options.residual === false ? undefined : residualExit(original.graph, name);
   const threads = options.threads === undefined ? {} : { threads: options.threads };
 
-  const origWanted = originalWanted(original.graph, name, options);
   const prunedWanted = fromOriginal
     ? residual
       ? [residual.other]
