@@ -3,7 +3,9 @@
 
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
+import { Tensor } from '../ir/tensor.js';
 import { type Feeds, type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
+import { sliceAxis } from '../surgery/tensor-axis.js';
 import { PareError } from '../util/errors.js';
 
 export interface CaptureOptions extends SessionOptions {
@@ -69,16 +71,8 @@ export async function truncatedSession(
 export function gatherChannels(t: HostTensor, keep: Int32Array | undefined): HostTensor {
   const data = t.data as Float32Array;
   if (!keep) return { dims: t.dims, data: Float32Array.from(data) };
-  const [n, c] = t.dims as [number, number];
-  const inner = data.length / (n * c);
-  const outData = new Float32Array(n * keep.length * inner);
-  for (let b = 0; b < n; b++)
-    for (let k = 0; k < keep.length; k++)
-      outData.set(
-        data.subarray((b * c + keep[k]!) * inner, (b * c + keep[k]! + 1) * inner),
-        (b * keep.length + k) * inner,
-      );
-  return { dims: [n, keep.length, ...t.dims.slice(2)], data: outData };
+  const sliced = sliceAxis(Tensor.from('float32', t.dims, data), 1, keep, 'calibration activation');
+  return { dims: sliced.dims, data: sliced.toFloat32() };
 }
 
 /**
