@@ -41,11 +41,15 @@ export interface OpThreads {
   threads?: number;
 }
 
-export interface ConvOptions extends OpThreads {
+/** The NCHW extent of an op's input. */
+export interface NchwOptions extends OpThreads {
   n: number;
   c: number;
   h: number;
   w: number;
+}
+
+export interface ConvOptions extends NchwOptions {
   oc: number;
   kernel?: [number, number];
   strides?: [number, number];
@@ -64,22 +68,14 @@ export interface ConvOptions extends OpThreads {
   layout?: LayoutSpec;
 }
 
-export interface BnOptions extends OpThreads {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
+export interface BnOptions extends NchwOptions {
   epsilon?: number;
   /** fused BN+ReLU (needs a workspace: alloc(layout(h, 'workspace'))) */
   fuseRelu?: boolean;
   layout?: LayoutSpec;
 }
 
-export interface PoolOptions extends OpThreads {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
+export interface PoolOptions extends NchwOptions {
   kernel?: [number, number];
   strides?: [number, number];
   pads?: [number, number, number, number];
