@@ -46,7 +46,7 @@ async function loaders(model: Model) {
     transforms: buildTransforms(pre, 'eval'),
   });
   const train = await openDataset(testSpec, { split: 'train' });
-  const calib = calibrationLoader({ dataset: train, loader: testLoader, preprocess: pre }, samples, 0, 64);
+  const calib = calibrationLoader({ dataset: train, preprocess: pre }, samples, 0, 64);
   return { test, testLoader, calib };
 }
 

@@ -102,21 +102,21 @@ export async function loadData(
 }
 
 /**
- * The calibration loader of `loaded`: `samples` images balanced over the classes (seeded), in
+ * A calibration loader over `dataset`: `samples` images balanced over the classes (seeded), in
  * evaluation order and preprocessing, so a run can be repeated exactly.
  */
 export function calibrationLoader(
-  loaded: LoadedData,
+  data: Pick<LoadedData, 'dataset' | 'preprocess'>,
   samples: number,
   seed = 0,
   batchSize = 64,
 ): BatchLoader {
-  const indices = sampleBalanced(loaded.dataset.labels, loaded.dataset.numClasses, samples, seed);
-  const subset = subsetDataset(loaded.dataset, indices, `${loaded.dataset.name} calibration`);
+  const indices = sampleBalanced(data.dataset.labels, data.dataset.numClasses, samples, seed);
+  const subset = subsetDataset(data.dataset, indices, `${data.dataset.name} calibration`);
   return new BatchLoader(subset, {
     batchSize,
     shuffle: false,
     seed,
-    transforms: buildTransforms(loaded.preprocess, 'eval'),
+    transforms: buildTransforms(data.preprocess, 'eval'),
   });
 }
