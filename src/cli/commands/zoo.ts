@@ -15,6 +15,7 @@ interface ZooCliOptions {
   seed?: string;
   width?: string;
   list?: boolean;
+  json?: boolean;
 }
 
 export function zooCommand(io: CliIO): Command {
@@ -27,8 +28,19 @@ export function zooCommand(io: CliIO): Command {
     .option('--width <w>', 'width multiplier (MobileNetV2)')
     .option('--seed <n>', 'weight initialisation seed', '0')
     .option('--list', 'list the models')
+    .option('--json', 'print one JSON object')
     .action((name: string | undefined, opts: ZooCliOptions) => {
       if (opts.list || !name) {
+        if (opts.json) {
+          const models = Object.entries(zooModels).map(([key, e]) => ({
+            name: key,
+            inputShape: e.defaults.inputShape,
+            classes: e.defaults.classes,
+            description: e.description,
+          }));
+          io.out(JSON.stringify({ models }));
+          return;
+        }
         const rows = Object.entries(zooModels).map(([key, e]) => [
           key,
           e.defaults.inputShape.join('×'),
@@ -53,6 +65,9 @@ export function zooCommand(io: CliIO): Command {
         seed: parseIntOption(opts.seed ?? '0', '--seed', 0),
       });
       writeModel(model, opts.output);
-      io.out(`wrote ${opts.output} (${name})`);
+      if (opts.json) {
+        const input = model.graph.feedInputs[0];
+        io.out(JSON.stringify({ name, output: opts.output, inputShape: input?.shape ?? null }));
+      } else io.out(`wrote ${opts.output} (${name})`);
     });
 }
