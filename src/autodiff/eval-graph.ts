@@ -7,7 +7,7 @@ import { GradEmitter } from './emitter.js';
 import { correctCount } from './losses/correct-count.js';
 import { crossEntropyLoss } from './losses/cross-entropy.js';
 import { resolveForward } from './resolve-forward.js';
-import { initializerToInput, nameOutput } from './state-inputs.js';
+import { nameOutput } from './state-inputs.js';
 import type { TrainingGraph } from './training-graph.js';
 
 export interface EvalGraph {
@@ -37,7 +37,7 @@ export function buildEvalGraph(
   const inputs: string[] = [];
   for (const v of [...g.initializers]) {
     if (fed.has(v.name)) {
-      initializerToInput(g, v);
+      g.initializerToInput(v);
       inputs.push(v.name);
     }
   }

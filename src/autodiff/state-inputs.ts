@@ -1,24 +1,10 @@
-// Turning constants into per-step state: an initializer becomes a graph input (fed every step, its
-// initial data kept for the host), and a channel mask input can hold a parameter's channels at zero.
+// Per-step state beside the parameters (which become inputs through Graph.initializerToInput): a
+// channel mask input can hold a parameter's channels at zero, and outputs get stable names.
 
 import type { Graph } from '../ir/graph.js';
-import type { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { PareError } from '../util/errors.js';
 import type { GradEmitter } from './emitter.js';
-
-/** Make the initializer `v` a graph input; returns its data. */
-export function initializerToInput(g: Graph, v: Value): Tensor {
-  const t = v.const;
-  if (!t) throw new PareError('PARE_INTERNAL', `'${v.name}' is not an initializer`);
-  const i = g.initializers.indexOf(v);
-  if (i >= 0) g.initializers.splice(i, 1);
-  g.initializerInputs.delete(v.name);
-  v.const = undefined;
-  v.type = { elemType: t.dataType, shape: [...t.dims] };
-  if (!g.inputs.includes(v)) g.inputs.push(v);
-  return t;
-}
 
 /**
  * Feed every forward use of parameter `p` through p·mask (mask [channels] broadcast along axis 0),

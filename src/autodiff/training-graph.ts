@@ -13,7 +13,7 @@ import { expandBatchNorm } from './batch-norm-training.js';
 import { GradEmitter } from './emitter.js';
 import { createOptimizer, type OptimizerOptions } from './optim/optimizer.js';
 import { resolveForward } from './resolve-forward.js';
-import { applyMask, initializerToInput, maskParameter, nameOutput } from './state-inputs.js';
+import { applyMask, maskParameter, nameOutput } from './state-inputs.js';
 import { type LossOptions, type TeacherInput, trainingLoss } from './training-loss.js';
 
 export interface TrainingGraphOptions {
@@ -109,7 +109,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions):
     .filter((v) => !frozen.has(v.name));
   const state: StateSlot[] = [];
   const pending: { slot: Omit<StateSlot, 'output'>; next: () => Value }[] = [];
-  const inits = new Map(params.map((p) => [p, initializerToInput(g, p)]));
+  const inits = new Map(params.map((p) => [p, g.initializerToInput(p)]));
   const masks = new Map<Value, Value>();
   for (const p of params)
     if (options.masked?.includes(p.name)) masks.set(p, maskParameter(g, e.scope(`mask/${p.name}`), p));
@@ -121,7 +121,7 @@ export function buildTrainingGraph(model: Model, options: TrainingGraphOptions):
         [bn.runningMean, bn.nextMean, 'bn.mean'],
         [bn.runningVar, bn.nextVar, 'bn.var'],
       ] as const) {
-        const init = v.const ? initializerToInput(g, v) : undefined;
+        const init = v.const ? g.initializerToInput(v) : undefined;
         if (init) pending.push({ slot: { input: v.name, kind, of: v.name, init }, next: () => next });
       }
     }

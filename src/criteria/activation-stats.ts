@@ -128,7 +128,7 @@ export async function collectActivationStats(
         'PARE_SHAPE',
         `activation '${r.value}': channel count on axis ${r.axis} unknown (run shape inference first)`,
       );
-    if (!m.graph.outputs.includes(v)) m.graph.outputs.push(v);
+    m.graph.addOutput(v);
     return new StatsAccumulator(r.value, r.axis, size);
   });
   const session = await Session.create(m, {

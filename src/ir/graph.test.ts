@@ -109,6 +109,28 @@ describe('Graph', () => {
     expect(validateGraph(g)).toEqual([]);
   });
 
+  it('addOutput exposes a value once', () => {
+    const g = smallNet();
+    const r1 = g.mustValue('r1');
+    expect(g.addOutput(r1)).toBe(true);
+    expect(g.addOutput(r1)).toBe(false);
+    expect(g.outputs.filter((v) => v === r1)).toHaveLength(1);
+    expect(validateGraph(g)).toEqual([]);
+  });
+
+  it('initializerToInput turns a weight into a typed graph input and returns its data', () => {
+    const g = smallNet();
+    const w = g.mustValue('c1.weight');
+    const data = w.const!;
+    expect(g.initializerToInput(w)).toBe(data);
+    expect(g.initializers).not.toContain(w);
+    expect(g.inputs).toContain(w);
+    expect(w.const).toBeUndefined();
+    expect(w.type).toEqual({ elemType: data.dataType, shape: [...data.dims] });
+    expect(() => g.initializerToInput(w)).toThrow("'c1.weight' is not an initializer");
+    expect(validateGraph(g)).toEqual([]);
+  });
+
   it('validateGraph names a dangling input', () => {
     const g = smallNet();
     const ghost = g.createValue('ghost');

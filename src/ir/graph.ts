@@ -90,8 +90,25 @@ export class Graph {
     return v;
   }
 
-  addOutput(value: Value): void {
+  /** Make `value` a graph output unless it is one already; returns whether it was added. */
+  addOutput(value: Value): boolean {
+    if (this.outputs.includes(value)) return false;
     this.outputs.push(value);
+    return true;
+  }
+
+  /** Make the initializer `value` a graph input, fed at run time; returns the data it held. */
+  initializerToInput(value: Value): Tensor {
+    const t = value.const;
+    if (!t)
+      throw new PareError('PARE_INTERNAL', `'${value.name}' is not an initializer`, { tensor: value.name });
+    const i = this.initializers.indexOf(value);
+    if (i >= 0) this.initializers.splice(i, 1);
+    this.initializerInputs.delete(value.name);
+    value.const = undefined;
+    value.type = { elemType: t.dataType, shape: [...t.dims] };
+    if (!this.inputs.includes(value)) this.inputs.push(value);
+    return t;
   }
 
   addInitializer(name: string, tensor: Tensor): Value {

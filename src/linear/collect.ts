@@ -30,7 +30,7 @@ export async function collectLayerStats(
         `layer statistics: no node '${name}' with an input in '${g.name}'`,
       );
     inputOf.set(name, x.name);
-    if (!g.outputs.includes(x) && !g.isRealInput(x)) g.addOutput(x);
+    if (!g.isRealInput(x)) g.addOutput(x);
   }
   const threads = options.threads === undefined ? {} : { threads: options.threads };
   const accs = new Map<string, StatsAccumulator>();

@@ -27,7 +27,7 @@ export async function runCapturingBatches(
   const wanted = [...new Set(names)];
   for (const n of wanted) {
     const v = m.graph.mustValue(n);
-    if (!m.graph.outputs.includes(v)) m.graph.outputs.push(v);
+    m.graph.addOutput(v);
   }
   const input = m.graph.feedInputs[0];
   if (!input)

@@ -56,16 +56,9 @@ export class FeedableSession {
         throw new PareError('PARE_INTERNAL', `parameter '${name}' is not a float32 initializer`, {
           tensor: name,
         });
-      initial.set(name, v.const);
-      g.initializers.splice(g.initializers.indexOf(v), 1);
-      g.initializerInputs.delete(name);
-      v.const = undefined;
-      if (!g.inputs.includes(v)) g.inputs.push(v);
+      initial.set(name, g.initializerToInput(v));
     }
-    for (const name of capture) {
-      const v = g.mustValue(name);
-      if (!g.outputs.includes(v)) g.outputs.push(v);
-    }
+    for (const name of capture) g.addOutput(g.mustValue(name));
     const session = await Session.create(m, { label, ...options });
     const s = new FeedableSession(session, input, logits);
     for (const [k, t] of initial) s.params.set(k, t);

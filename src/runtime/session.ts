@@ -124,7 +124,7 @@ export async function runCapturing(
   const m = cloneModel(model);
   for (const n of names) {
     const v = m.graph.mustValue(n);
-    if (!m.graph.outputs.includes(v)) m.graph.outputs.push(v);
+    m.graph.addOutput(v);
   }
   const s = await Session.create(m, options);
   try {

@@ -119,7 +119,7 @@ export async function measureChannelStats(
   let perSample = 0;
   for (const name of names) {
     const v = g.mustValue(name);
-    if (!g.outputs.includes(v)) g.outputs.push(v);
+    g.addOutput(v);
     const dims = v.type?.shape?.slice(1) ?? [];
     perSample += dims.every((d) => typeof d === 'number')
       ? 4 * (dims as number[]).reduce((a, b) => a * b, 1)
