@@ -1,18 +1,45 @@
 // pare's public library API: explicit named exports only.
 
-export { type AllocationTarget, allocate } from './allocate/allocate.js';
-export { analyzeChannels } from './analysis/channel-groups.js';
-export type { ChannelAnalysis, ChannelGroup } from './analysis/channel-types.js';
+export {
+  type AllocateOptions,
+  type Allocation,
+  type AllocationTarget,
+  allocate,
+} from './allocate/allocate.js';
+export type { Frozen } from './allocate/constraints.js';
+export type { CostModel, Costs } from './allocate/cost-model.js';
+export type { TargetReport } from './allocate/target-search.js';
+export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
+export type { ChannelAnalysis, ChannelGroup, ChannelMember, ChannelValue } from './analysis/channel-types.js';
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
-export { buildBackward } from './autodiff/backward.js';
-export { buildTrainingGraph } from './autodiff/training-graph.js';
-export { importance, importanceWithCalibration } from './criteria/importance.js';
+export { type Backward, type BackwardOptions, buildBackward } from './autodiff/backward.js';
+export type { GradContext, GradRule } from './autodiff/grad-rule.js';
+export type { DistillationOptions } from './autodiff/losses/distillation.js';
+export type { AdamOptions } from './autodiff/optim/adam.js';
+export type { OptimizerOptions } from './autodiff/optim/optimizer.js';
+export type { SgdOptions } from './autodiff/optim/sgd.js';
+export {
+  buildTrainingGraph,
+  type MaskSlot,
+  type StateKind,
+  type StateSlot,
+  type TrainingGraph,
+  type TrainingGraphOptions,
+} from './autodiff/training-graph.js';
+export type { FeatureLoss, LossOptions, TeacherInput } from './autodiff/training-loss.js';
+export {
+  type CalibratedImportanceOptions,
+  type Importance,
+  type ImportanceOptions,
+  importance,
+  importanceWithCalibration,
+} from './criteria/importance.js';
 export { criteria, criterionNames } from './criteria/registry.js';
 export type { BatchLoaderOptions } from './data/batch-loader.js';
 export { BatchLoader } from './data/batch-loader.js';
 export { sampleBalanced } from './data/calibration-sampler.js';
-export { openDataset, parseDataSpec } from './data/data-spec.js';
-export type { Dataset } from './data/dataset.js';
+export { type DataSpec, type OpenDatasetOptions, openDataset, parseDataSpec } from './data/data-spec.js';
+export type { Dataset, SampleShape, Split } from './data/dataset.js';
 export type { Attribute } from './ir/attribute.js';
 export { GraphBuilder } from './ir/builder.js';
 export type { DType, TypedArray } from './ir/dtype.js';
@@ -22,23 +49,52 @@ export { Node } from './ir/node.js';
 export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
 export { type Dim, Value } from './ir/value.js';
-export { type PruneOptions, type PruneResult, pruneModel } from './methods/prune.js';
-export { decodeModel, readModel } from './onnx/read.js';
+export type { LayerStats, LinearLayer } from './linear/layer.js';
+export type { ChannelStats, CollectOptions } from './measure/activation-stats.js';
+export type { EvalResult } from './measure/classification-meter.js';
+export { inferShapesWithRuntime, type RuntimeShapeOptions } from './measure/infer-shapes-runtime.js';
+export {
+  type FsmRecovery,
+  type LeastSquaresRecovery,
+  type PruneOptions,
+  type PruneResult,
+  pruneModel,
+  type RecoveryName,
+} from './methods/prune.js';
+export { type DecodeOptions, decodeModel, type ReadOptions, readModel } from './onnx/read.js';
 export { encodeModel, type WriteOptions, writeModel } from './onnx/write.js';
 export { constValue } from './ops/const-eval.js';
 export { type CostReport, computeCosts, type NodeCost } from './ops/costs.js';
-export { inferShapes } from './ops/infer-shapes.js';
-export { inferShapesWithRuntime } from './ops/infer-shapes-runtime.js';
-export { recalibrateBatchNorm } from './recover/bn-recalibrate.js';
-export { measureLatency } from './runtime/latency.js';
+export { type InferShapesOptions, inferShapes } from './ops/infer-shapes.js';
+export {
+  type RecalibrateOptions,
+  type RecalibrateResult,
+  recalibrateBatchNorm,
+} from './recover/bn-recalibrate.js';
+export type { LayerReconstruction } from './recover/least-squares.js';
+export { type LatencyOptions, type LatencyResult, measureLatency } from './runtime/latency.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
-export { applyPlan } from './surgery/apply-plan.js';
-export { foldBatchNorm } from './surgery/fold-bn.js';
-export { unfoldBatchNorm } from './surgery/unfold-bn.js';
-export { verifyPlan } from './surgery/verify.js';
-export { evaluateModel } from './train/evaluate.js';
-export { trainModel } from './train/trainer.js';
+export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
+export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';
+export { type MeanVariance, type UnfoldOptions, unfoldBatchNorm } from './surgery/unfold-bn.js';
+export { type OutputCheck, type VerifyOptions, type VerifyResult, verifyPlan } from './surgery/verify.js';
+export { type EvalOptions, evaluateModel } from './train/evaluate.js';
+export type {
+  FeatureDistillation,
+  FeatureLossKind,
+  FeaturePair,
+  ResolvedFeature,
+} from './train/feature-pairs.js';
+export type { ScheduleOptions } from './train/schedule.js';
+export {
+  type StepTiming,
+  type TrainEvent,
+  type TrainOptions,
+  type TrainResult,
+  trainModel,
+} from './train/trainer.js';
 export { type Diagnostic, formatDiagnostic } from './util/diagnostics.js';
 export { type ErrorCode, PareError } from './util/errors.js';
 export { Rng } from './util/rng.js';
 export { buildZooModel, zooModelNames, zooModels } from './zoo/registry.js';
+export type { ZooOptions } from './zoo/zoo-options.js';

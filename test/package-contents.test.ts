@@ -26,7 +26,7 @@ describe('the published package', () => {
         /\.test\.ts$/.test(f) ||
         f.includes(`${sep}test-support${sep}`) ||
         /from '(vitest|fast-check)'/.test(text) ||
-        /from '(\.\.\/)+test\//.test(text)
+        /from '((\.\.\/)+test\/|#test\/)/.test(text)
       );
     });
     expect(offenders.map((f) => relative(root, f))).toEqual([]);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { chainNet } from '../../test/criteria-fixtures.js';
+import { chainNet } from '#test/criteria-fixtures.js';
 import { checkPlan, modelFingerprint } from '../analysis/plan.js';
 import { computeCosts } from '../ops/costs.js';
 import { applyPlan } from '../surgery/apply-plan.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { residualPair, tinyNet } from '../../test/criteria-fixtures.js';
+import { residualPair, tinyNet } from '#test/criteria-fixtures.js';
 import { allowedWidth, resolveLimits } from './constraints.js';
 
 describe('allowedWidth', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { tinyNet } from '../../test/criteria-fixtures.js';
-import { pytorchStyle } from '../../test/prune-exporter-fixtures.js';
-import * as F from '../../test/prune-fixtures.js';
+import { tinyNet } from '#test/criteria-fixtures.js';
+import { pytorchStyle } from '#test/prune-exporter-fixtures.js';
+import * as F from '#test/prune-fixtures.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { createPlan } from '../analysis/plan.js';

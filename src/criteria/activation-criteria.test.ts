@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBatches, setWeight, tinyNet } from '../../test/criteria-fixtures.js';
+import { randomBatches, setWeight, tinyNet } from '#test/criteria-fixtures.js';
 import { createModel } from '../ir/model.js';
 import { runCapturing } from '../runtime/session.js';
 import { activationRequests, importance, importanceWithCalibration } from './importance.js';

@@ -2,8 +2,8 @@
 // members (after BN, ReLU, pooling), one row per distinct value, a channel averaging its positions.
 
 import type { ChannelGroup, ChannelMember } from '../analysis/channel-types.js';
-import type { ChannelStats } from './activation-stats.js';
-import type { ActivationRequest, CriterionContext, CriterionScores } from './criterion.js';
+import type { ActivationRequest, ChannelStats } from '../measure/activation-stats.js';
+import type { CriterionContext, CriterionScores } from './criterion.js';
 
 export function consumedValues(group: ChannelGroup): ChannelMember[] {
   const seen = new Set<string>();

@@ -5,19 +5,13 @@
 import type { z } from 'zod';
 import type { ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
-import type { LayerStats } from '../linear/stats.js';
-import type { ChannelStats } from './activation-stats.js';
+import type { LayerStats } from '../linear/layer.js';
+import type { ActivationRequest, ChannelStats } from '../measure/activation-stats.js';
 import type { NormalizerName } from './normalizers.js';
 import type { ReducerName } from './reducers.js';
 
 /** What a criterion reads: weights only (data-free), or activations from calibration data. */
 export type CriterionNeeds = 'weights' | 'activations';
-
-/** An activation whose per-channel statistics a criterion wants (channels on `axis`). */
-export interface ActivationRequest {
-  readonly value: string;
-  readonly axis: number;
-}
 
 export interface CriterionContext {
   readonly graph: Graph;

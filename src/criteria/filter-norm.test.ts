@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { residualPair, setWeight, tinyNet } from '../../test/criteria-fixtures.js';
+import { residualPair, setWeight, tinyNet } from '#test/criteria-fixtures.js';
 import { importance } from './importance.js';
 
 const raw = { normalize: 'none' } as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { setWeight, tinyNet } from '../../test/criteria-fixtures.js';
-import { GramRunner } from './gram.js';
+import { setWeight, tinyNet } from '#test/criteria-fixtures.js';
+import { GramRunner } from '../runtime/gram.js';
 import { importance } from './importance.js';
 import { DIRECT_LIMIT, distanceSums } from './pairwise-distance.js';
 

@@ -8,7 +8,7 @@ import { resolveConstant } from '../analysis/constants.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
-import type { ChannelStats } from './activation-stats.js';
+import type { ChannelStats } from '../measure/activation-stats.js';
 import { clippedMoments } from './gaussian.js';
 
 export interface Moments {

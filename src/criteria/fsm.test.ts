@@ -6,7 +6,7 @@ import {
   residualPair,
   setWeight,
   tinyNet,
-} from '../../test/criteria-fixtures.js';
+} from '#test/criteria-fixtures.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { GraphBuilder } from '../ir/builder.js';
 import type { Graph } from '../ir/graph.js';

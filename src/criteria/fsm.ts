@@ -9,7 +9,8 @@
 import { z } from 'zod';
 import type { ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
-import type { ActivationRequest, Criterion, CriterionScores } from './criterion.js';
+import type { ActivationRequest } from '../measure/activation-stats.js';
+import type { Criterion, CriterionScores } from './criterion.js';
 import { MomentsWalk } from './fsm-moments.js';
 import { membersOf, memberWeight } from './member-tensors.js';
 

@@ -6,13 +6,18 @@ import type { z } from 'zod';
 import type { ChannelAnalysis, ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
-import { collectLayerStats } from '../linear/collect.js';
-import type { LayerStats } from '../linear/stats.js';
+import type { LayerStats } from '../linear/layer.js';
+import type { ActivationRequest } from '../measure/activation-stats.js';
+import {
+  type ChannelStats,
+  type CollectOptions,
+  collectActivationStats,
+} from '../measure/activation-stats.js';
+import { collectLayerStats } from '../measure/layer-stats-collect.js';
+import { GramRunner } from '../runtime/gram.js';
 import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { type ChannelStats, type CollectOptions, collectActivationStats } from './activation-stats.js';
-import { type ActivationRequest, type Criterion, type CriterionContext, isSkip } from './criterion.js';
-import { GramRunner } from './gram.js';
+import { type Criterion, type CriterionContext, isSkip } from './criterion.js';
 import { type NormalizerName, normalizerNames, normalizers } from './normalizers.js';
 import { type ReducerName, reduceRows, reducerNames } from './reducers.js';
 import { criterionByName } from './registry.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBatches } from '../../test/criteria-fixtures.js';
+import { randomBatches } from '#test/criteria-fixtures.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel, type Model } from '../ir/model.js';

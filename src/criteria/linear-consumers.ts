@@ -5,9 +5,9 @@
 
 import type { ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
+import type { LayerStats } from '../linear/layer.js';
 import { groupFeatures, linearLayer, linearSkip, readLinear } from '../linear/layer.js';
 import { channelUnits, otherFeatures, type SelectLayer } from '../linear/select.js';
-import type { LayerStats } from '../linear/stats.js';
 import { memberNode, membersOf } from './member-tensors.js';
 
 /** Consumer node names of the group, or why the group cannot be selected over. */

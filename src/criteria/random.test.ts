@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tinyNet } from '../../test/criteria-fixtures.js';
+import { tinyNet } from '#test/criteria-fixtures.js';
 import { importance } from './importance.js';
 
 describe('random', () => {

@@ -2,11 +2,12 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fixturePath } from '#test/fixture-paths.js';
 import { PareError } from '../util/errors.js';
 import { decodeNpy, encodeNpy } from './npy-codec.js';
 
 // Written by NumPy 2.x: test/fixtures/data/make-npy-fixtures.py.
-const FIXTURES = join(import.meta.dirname, '../../test/fixtures/data');
+const FIXTURES = fixturePath('data');
 const fixture = (name: string) => new Uint8Array(readFileSync(join(FIXTURES, name)));
 
 function thrown(fn: () => unknown): PareError {

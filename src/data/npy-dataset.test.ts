@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fixturePath } from '#test/fixture-paths.js';
 import { PareError } from '../util/errors.js';
 import type { Dataset } from './dataset.js';
 import { encodeNpy } from './npy-codec.js';
@@ -9,7 +10,7 @@ import { loadNpyDataset } from './npy-dataset.js';
 
 // x_train: 3×1×2×3 float32 k/10, y_train int64 [2, 0, 1]; x_test: 2×2×2×3 uint8 (channels last)
 // k·10, y_test [1, 2]. Written by NumPy: test/fixtures/data/make-npy-fixtures.py.
-const FIXTURE = join(import.meta.dirname, '../../test/fixtures/data/npy');
+const FIXTURE = fixturePath('data', 'npy');
 const root = mkdtempSync(join(tmpdir(), 'pare-npy-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

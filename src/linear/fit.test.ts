@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel, type Model } from '../ir/model.js';
+import { LayerStatsAccumulator } from '../measure/layer-stats.js';
 import { runCapturing } from '../runtime/session.js';
 import { Rng } from '../util/rng.js';
 import { fitLayer, layerError } from './fit.js';
 import { linearLayer, readLinear } from './layer.js';
-import { StatsAccumulator } from './stats.js';
 
 function single(
   inC: number,
@@ -25,7 +25,7 @@ function noise(n: number, seed: number): Float32Array {
 
 async function statsOf(m: Model, node: string, n: number, dims: number[]) {
   const layer = linearLayer(m.graph, node);
-  const acc = await StatsAccumulator.create(layer, { target: true, threads: 1, maxPatchFloats: 4000 });
+  const acc = await LayerStatsAccumulator.create(layer, { target: true, threads: 1, maxPatchFloats: 4000 });
   try {
     for (let batch = 0; batch < 2; batch++) {
       const data = noise(n * dims.reduce((p, d) => p * d, 1), 10 + batch);

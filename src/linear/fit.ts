@@ -4,9 +4,9 @@
 // bias correction is the same solve when the target is the original layer's output). Optionally
 // CaP's variance rescale: each output row is scaled so its output variance equals the target's.
 
+import type { LayerStats } from './layer.js';
 import { groupFeatures, groupOutputs } from './layer.js';
 import { ridgeSolve } from './solve.js';
-import type { LayerStats } from './stats.js';
 
 export interface FitOptions {
   /** Ridge λ relative to the mean feature variance (default 1e-4). */

@@ -151,3 +151,18 @@ function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = a[r * cols + c]!;
   return out;
 }
+
+/** Second-order statistics of a layer's input patches (and of a target output), summed over batches. */
+export interface LayerStats {
+  readonly layer: LinearLayer;
+  /** Patch rows seen (samples × output positions). */
+  readonly rows: number;
+  /** [G, dg] sums of the features. */
+  readonly sx: Float64Array;
+  /** [G, dg, dg] sums of feature products. */
+  readonly xx: Float64Array;
+  /** With a target: [G, mg] sums, [G, dg, mg] cross products, [G, mg] sums of squares. */
+  readonly sy?: Float64Array;
+  readonly xy?: Float64Array;
+  readonly yy?: Float64Array;
+}

@@ -3,7 +3,7 @@ import { Rng } from '../util/rng.js';
 import { capRanking } from './cap-select.js';
 import { centred } from './fit.js';
 import { mulABt } from './kernels.js';
-import type { LinearLayer } from './layer.js';
+import type { LayerStats, LinearLayer } from './layer.js';
 import {
   channelUnits,
   type LassoProblem,
@@ -15,7 +15,6 @@ import {
   type SelectLayer,
 } from './select.js';
 import { ridgeSolve } from './solve.js';
-import type { LayerStats } from './stats.js';
 
 function layerOf(c: number, m: number, k: number): LinearLayer {
   return {

@@ -13,8 +13,8 @@
 import { PareError } from '../util/errors.js';
 import { centred } from './fit.js';
 import { mulABt } from './kernels.js';
+import type { LayerStats } from './layer.js';
 import { groupFeatures, groupOutputs, type LinearLayer } from './layer.js';
-import type { LayerStats } from './stats.js';
 
 /** Patch features (indices within conv group `group`, 0..dg) that one candidate owns in one layer. */
 export interface SelectUnit {

@@ -14,10 +14,10 @@ import type { ReducerName } from '../criteria/reducers.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import type { Graph } from '../ir/graph.js';
 import { cloneModel, type Model } from '../ir/model.js';
+import { loaderFeeds } from '../measure/capture.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm, recalibrateFolded } from '../recover/bn-recalibrate.js';
-import { loaderFeeds } from '../recover/capture.js';
 import { compensateFeatureShift, type FsmDistributionOptions } from '../recover/fsm-distribution.js';
 import {
   type LayerReconstruction,

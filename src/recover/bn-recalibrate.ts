@@ -5,16 +5,16 @@
 // are the size-weighted averages of the batch moments (biased variance).
 
 import type { ValueKeep } from '../analysis/value-keeps.js';
-import { collectActivationStats } from '../criteria/activation-stats.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
+import { collectActivationStats } from '../measure/activation-stats.js';
+import { runCapturingBatches } from '../measure/capture.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { runCapturingBatches } from './capture.js';
 
 export interface RecalibrateOptions {
   /** Use at most this many calibration samples per pass. */

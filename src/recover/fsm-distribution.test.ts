@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dropNode, setWeight } from '../../test/criteria-fixtures.js';
+import { dropNode, setWeight } from '#test/criteria-fixtures.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { createPlan } from '../analysis/plan.js';
 import { ArrayDataset } from '../data/array-dataset.js';

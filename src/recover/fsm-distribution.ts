@@ -13,15 +13,15 @@
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { checkPlan, type PruningPlan } from '../analysis/plan.js';
 import { valueKeeps } from '../analysis/value-keeps.js';
-import { type ChannelStats, collectActivationStats } from '../criteria/activation-stats.js';
 import { type MomentsOptions, MomentsWalk } from '../criteria/fsm-moments.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
+import { type ChannelStats, collectActivationStats } from '../measure/activation-stats.js';
+import { loaderFeeds } from '../measure/capture.js';
+import { FeedableSession } from '../measure/feedable-session.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { PareError } from '../util/errors.js';
-import { loaderFeeds } from './capture.js';
-import { FeedableSession } from './feedable-session.js';
 import {
   affineChange,
   affineParams,

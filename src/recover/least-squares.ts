@@ -17,10 +17,10 @@ import type { Graph } from '../ir/graph.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { fitLayer, layerError } from '../linear/fit.js';
 import { type LinearLayer, linearLayer, linearSkip, readLinear, writeLinear } from '../linear/layer.js';
-import { StatsAccumulator } from '../linear/stats.js';
+import { gatherChannels, truncatedSession } from '../measure/capture.js';
+import { LayerStatsAccumulator } from '../measure/layer-stats.js';
 import type { Feeds, HostTensor, Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { gatherChannels, truncatedSession } from './capture.js';
 
 export interface LeastSquaresOptions {
   /** Ridge λ relative to the mean feature variance (default 1e-4). */
@@ -299,7 +299,7 @@ async function reconstructOne(
     : [xName, ...(residual ? [residual.other] : [])];
   const prunedSession =
     prunedWanted.length > 0 ? await truncatedSession(out, prunedWanted, threads, 'pruned') : undefined;
-  const acc = await StatsAccumulator.create(layer, { target: true, ...threads });
+  const acc = await LayerStatsAccumulator.create(layer, { target: true, ...threads });
   let samples = 0;
   try {
     let batch = 0;

@@ -7,9 +7,9 @@ import { checkPlan, type PruningPlan } from '../analysis/plan.js';
 import { complement } from '../analysis/value-keeps.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
+import { zeroAxis } from '../ir/tensor-axis.js';
 import type { ApplyOptions } from './apply-plan.js';
 import { Pruner } from './prune-context.js';
-import { zeroAxis } from './tensor-axis.js';
 
 export function maskPlan(graph: Graph, plan: PruningPlan, options: ApplyOptions = {}): Graph {
   const analysis = options.analysis ?? analyzeChannels(graph);

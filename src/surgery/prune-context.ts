@@ -8,10 +8,10 @@ import { attr } from '../ir/attribute.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
+import { sliceAxis } from '../ir/tensor-axis.js';
 import type { Dim, Value } from '../ir/value.js';
 import { throughIdentity } from '../ops/const-eval.js';
 import { describeNode, type NodeRef, PareError } from '../util/errors.js';
-import { sliceAxis } from './tensor-axis.js';
 
 export class Pruner implements PruneContext {
   private readonly replaced = new Set<Value>();

@@ -8,14 +8,14 @@ import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import { Tensor } from '../ir/tensor.js';
 
-export interface ChannelStats {
+export interface MeanVariance {
   readonly mean: Float32Array;
   readonly variance: Float32Array;
 }
 
 export interface UnfoldOptions {
   /** Per-channel statistics of a conv's output, by the output's name. */
-  readonly stats?: ReadonlyMap<string, ChannelStats>;
+  readonly stats?: ReadonlyMap<string, MeanVariance>;
   readonly epsilon?: number;
   /** Which convs get a BN (default: every Conv not followed by one). */
   readonly filter?: (conv: Node) => boolean;

@@ -9,10 +9,12 @@ import type { BatchLoader } from '../data/batch-loader.js';
 import type { Graph } from '../ir/graph.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import type { Node } from '../ir/node.js';
+import { collectActivationStats } from '../measure/activation-stats.js';
+import { loaderFeeds } from '../measure/capture.js';
 import { inferShapes } from '../ops/infer-shapes.js';
-import { Session, type SessionOptions } from '../runtime/session.js';
+import type { SessionOptions } from '../runtime/session.js';
 import { foldBatchNorm } from '../surgery/fold-bn.js';
-import { type ChannelStats, unfoldBatchNorm } from '../surgery/unfold-bn.js';
+import { type MeanVariance, unfoldBatchNorm } from '../surgery/unfold-bn.js';
 import { PareError } from '../util/errors.js';
 
 export interface UnfoldedModel {
@@ -102,7 +104,7 @@ export async function unfoldForTraining(
 
 /**
  * Per-channel mean and population variance of the named [N, C, ...] values over the first `samples`
- * samples of the loader's epoch (batch moments merged with Chan et al.'s parallel formula).
+ * samples of the loader's epoch.
  */
 export async function measureChannelStats(
   model: Model,
@@ -110,85 +112,34 @@ export async function measureChannelStats(
   names: readonly string[],
   samples: number,
   options: UnfoldForTrainingOptions = {},
-): Promise<Map<string, ChannelStats>> {
+): Promise<Map<string, MeanVariance>> {
   const m = cloneModel(model);
   const g = m.graph;
   inferShapes(g);
   const input = g.feedInputs[0];
   if (!input) throw new PareError('PARE_BAD_MODEL', `model '${model.path ?? g.name}' has no inputs`);
-  let perSample = 0;
-  for (const name of names) {
-    const v = g.mustValue(name);
-    g.addOutput(v);
-    const dims = v.type?.shape?.slice(1) ?? [];
-    perSample += dims.every((d) => typeof d === 'number')
-      ? 4 * (dims as number[]).reduce((a, b) => a * b, 1)
-      : 4 << 20;
-  }
-  const chunk = Math.max(1, Math.floor((options.maxBytesPerRun ?? 256 << 20) / Math.max(perSample, 1)));
-  const acc = new Map<string, { count: number; mean: Float64Array; m2: Float64Array }>();
-  const session = await Session.create(m, {
-    label: `${model.path ?? g.name} (BN statistics)`,
-    ...(options.threads ? { threads: options.threads } : {}),
-  });
-  let seen = 0;
-  try {
-    for (const batch of loader.epochSync(options.epoch ?? 0)) {
-      const [, c, h, w] = batch.shape;
-      const size = c * h * w;
-      for (let at = 0; at < batch.n && seen < samples; at += chunk) {
-        const n = Math.min(chunk, batch.n - at, samples - seen);
-        const x = batch.x.subarray(at * size, (at + n) * size);
-        const out = await session.run({ [input.name]: { dims: [n, c, h, w], data: x } }, names);
-        for (const name of names) accumulate(acc, name, out[name]!.dims, out[name]!.data as Float32Array);
-        seen += n;
-      }
-      if (seen >= samples) break;
-    }
-  } finally {
-    await session.release();
-  }
+  // Samples per run so that the captured values of one run fit the budget.
+  const perSample = names.reduce((sum, name) => {
+    const dims = g.mustValue(name).type?.shape?.slice(1) ?? [];
+    return (
+      sum +
+      (dims.every((d) => typeof d === 'number') ? 4 * (dims as number[]).reduce((a, b) => a * b, 1) : 4 << 20)
+    );
+  }, 0);
+  const budget = options.maxBytesPerRun ?? 256 << 20;
+  const stats = await collectActivationStats(
+    m,
+    names.map((value) => ({ value, axis: 1 })),
+    loaderFeeds(loader, input.name, samples, {
+      epoch: options.epoch ?? 0,
+      maxBatch: Math.floor(budget / Math.max(perSample, 1)),
+    }),
+    { ...(options.threads ? { threads: options.threads } : {}), maxBytesPerRun: budget },
+  );
   return new Map(
-    [...acc].map(([name, a]) => [
+    [...stats].map(([name, s]) => [
       name,
-      { mean: Float32Array.from(a.mean), variance: Float32Array.from(a.m2, (v) => v / a.count) },
+      { mean: Float32Array.from(s.mean), variance: Float32Array.from(s.variance) },
     ]),
   );
-}
-
-function accumulate(
-  acc: Map<string, { count: number; mean: Float64Array; m2: Float64Array }>,
-  name: string,
-  dims: readonly number[],
-  data: Float32Array,
-): void {
-  const [n, c] = [dims[0]!, dims[1]!];
-  const inner = dims.slice(2).reduce((a, b) => a * b, 1);
-  let a = acc.get(name);
-  if (!a) {
-    a = { count: 0, mean: new Float64Array(c), m2: new Float64Array(c) };
-    acc.set(name, a);
-  }
-  const count = n * inner;
-  for (let ch = 0; ch < c; ch++) {
-    let sum = 0;
-    for (let i = 0; i < n; i++) {
-      const at = (i * c + ch) * inner;
-      for (let k = 0; k < inner; k++) sum += data[at + k]!;
-    }
-    const mean = sum / count;
-    let m2 = 0;
-    for (let i = 0; i < n; i++) {
-      const at = (i * c + ch) * inner;
-      for (let k = 0; k < inner; k++) {
-        const d = data[at + k]! - mean;
-        m2 += d * d;
-      }
-    }
-    const total = a.count + count;
-    const delta = mean - a.mean[ch]!;
-    a.mean[ch] = a.mean[ch]! + (delta * count) / total;
-    a.m2[ch] = a.m2[ch]! + m2 + (delta * delta * a.count * count) / total;
-  }
-  a.count += count;
 }

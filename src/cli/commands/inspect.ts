@@ -2,10 +2,10 @@
 
 import { Command } from 'commander';
 import type { Model } from '../../ir/model.js';
+import { inferShapesWithRuntime } from '../../measure/infer-shapes-runtime.js';
 import { readModel } from '../../onnx/read.js';
 import { computeCosts } from '../../ops/costs.js';
 import { inferShapes } from '../../ops/infer-shapes.js';
-import { inferShapesWithRuntime } from '../../ops/infer-shapes-runtime.js';
 import { formatDiagnostic } from '../../util/diagnostics.js';
 import { PareError } from '../../util/errors.js';
 import { formatBytes, formatCount, formatShape, renderTable } from '../format.js';

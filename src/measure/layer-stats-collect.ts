@@ -1,12 +1,13 @@
 // Patch statistics of several layers of one model in one pass over calibration batches: the model
 // runs once per batch with the layers' inputs as extra outputs, each input feeds its layer's
-// StatsAccumulator (what LASSO and CaP selection read: Σ of the original consumers' inputs).
+// LayerStatsAccumulator (what LASSO and CaP selection read: Σ of the original consumers' inputs).
 
 import { cloneModel, type Model } from '../ir/model.js';
+import type { LayerStats } from '../linear/layer.js';
+import { linearLayer } from '../linear/layer.js';
 import { type Feeds, Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { linearLayer } from './layer.js';
-import { type LayerStats, StatsAccumulator } from './stats.js';
+import { LayerStatsAccumulator } from './layer-stats.js';
 
 export interface CollectLayerOptions {
   readonly threads?: number;
@@ -33,13 +34,14 @@ export async function collectLayerStats(
     if (!g.isRealInput(x)) g.addOutput(x);
   }
   const threads = options.threads === undefined ? {} : { threads: options.threads };
-  const accs = new Map<string, StatsAccumulator>();
+  const accs = new Map<string, LayerStatsAccumulator>();
   const session = await Session.create(m, {
     label: `${model.path ?? g.name} (layer statistics)`,
     ...threads,
   });
   try {
-    for (const name of nodes) accs.set(name, await StatsAccumulator.create(linearLayer(g, name), threads));
+    for (const name of nodes)
+      accs.set(name, await LayerStatsAccumulator.create(linearLayer(g, name), threads));
     let seen = 0;
     for await (const feeds of batches) {
       const wanted = [...new Set(inputOf.values())].filter((v) => !(v in feeds));

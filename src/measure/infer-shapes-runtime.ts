@@ -8,13 +8,13 @@ import { type DType, dtypeCode } from '../ir/dtype.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { Dim, Value } from '../ir/value.js';
+import { formatShape } from '../ops/dims.js';
+import { type InferShapesOptions, inferShapes } from '../ops/infer-shapes.js';
+import { opSpecOf } from '../ops/registry.js';
 import { sampleFeeds } from '../runtime/sample-feeds.js';
 import { type HostTensor, runCapturing } from '../runtime/session.js';
 import type { Diagnostic } from '../util/diagnostics.js';
 import { PareError } from '../util/errors.js';
-import { formatShape } from './dims.js';
-import { type InferShapesOptions, inferShapes } from './infer-shapes.js';
-import { opSpecOf } from './registry.js';
 
 export interface RuntimeShapeOptions extends InferShapesOptions {
   /** ORT intra-op threads for the sample run (default 1: the run is small). */

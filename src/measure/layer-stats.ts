@@ -8,23 +8,9 @@ import { Graph } from '../ir/graph.js';
 import { createModel } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
+import { groupFeatures, groupOutputs, type LayerStats, type LinearLayer } from '../linear/layer.js';
 import { type HostTensor, Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { groupFeatures, groupOutputs, type LinearLayer } from './layer.js';
-
-export interface LayerStats {
-  readonly layer: LinearLayer;
-  /** Patch rows seen (samples × output positions). */
-  readonly rows: number;
-  /** [G, dg] sums of the features. */
-  readonly sx: Float64Array;
-  /** [G, dg, dg] sums of feature products. */
-  readonly xx: Float64Array;
-  /** With a target: [G, mg] sums, [G, dg, mg] cross products, [G, mg] sums of squares. */
-  readonly sy?: Float64Array;
-  readonly xy?: Float64Array;
-  readonly yy?: Float64Array;
-}
 
 export interface StatsOptions {
   readonly threads?: number;
@@ -35,7 +21,7 @@ export interface StatsOptions {
 }
 
 /** Accumulates LayerStats for one layer over batches of its input (and target output). */
-export class StatsAccumulator {
+export class LayerStatsAccumulator {
   private rows = 0;
   private readonly sx: Float64Array;
   private readonly xx: Float64Array;
@@ -60,13 +46,13 @@ export class StatsAccumulator {
     }
   }
 
-  static async create(layer: LinearLayer, options: StatsOptions = {}): Promise<StatsAccumulator> {
+  static async create(layer: LinearLayer, options: StatsOptions = {}): Promise<LayerStatsAccumulator> {
     const model = createModel(statsGraph(layer, options.target ?? false));
     const session = await Session.create(model, {
       label: `pare layer statistics (${layer.node})`,
       ...(options.threads === undefined ? {} : { threads: options.threads }),
     });
-    return new StatsAccumulator(layer, session, options);
+    return new LayerStatsAccumulator(layer, session, options);
   }
 
   /** Add a batch: `x` the layer's input [n, C, ...], `t` the target output [n, M, ...] (with `target`). */

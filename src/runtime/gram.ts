@@ -3,7 +3,7 @@
 
 import { Graph } from '../ir/graph.js';
 import { createModel } from '../ir/model.js';
-import { Session } from '../runtime/session.js';
+import { Session } from './session.js';
 
 /** One ORT session computing Gemm(X, X, transB=1) for any [rows, cols] X; create lazily, release. */
 export class GramRunner {

@@ -4,10 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel } from '../ir/model.js';
-import { computeCosts } from './costs.js';
-import { inferShapes } from './infer-shapes.js';
+import { computeCosts } from '../ops/costs.js';
+import { inferShapes } from '../ops/infer-shapes.js';
+import { requireShape } from '../ops/require-shape.js';
 import { inferShapesWithRuntime } from './infer-shapes-runtime.js';
-import { requireShape } from './require-shape.js';
 
 function modelWithUnknownOps() {
   const b = new GraphBuilder({ opset: 13 });

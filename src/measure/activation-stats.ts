@@ -5,7 +5,12 @@
 import { cloneModel, type Model } from '../ir/model.js';
 import { type Feeds, type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import type { ActivationRequest } from './criterion.js';
+
+/** An activation whose per-channel statistics are wanted (channels on `axis`). */
+export interface ActivationRequest {
+  readonly value: string;
+  readonly axis: number;
+}
 
 /** Statistics of one activation per position of its channel axis, over every other axis and sample. */
 export interface ChannelStats {
@@ -30,7 +35,7 @@ export interface CollectOptions extends Pick<SessionOptions, 'threads' | 'provid
 }
 
 /** Per-position accumulator: batch moments merged with Chan et al.'s parallel formula. */
-class StatsAccumulator {
+class ChannelMoments {
   count = 0;
   readonly mean: Float64Array;
   readonly m2: Float64Array;
@@ -129,7 +134,7 @@ export async function collectActivationStats(
         `activation '${r.value}': channel count on axis ${r.axis} unknown (run shape inference first)`,
       );
     m.graph.addOutput(v);
-    return new StatsAccumulator(r.value, r.axis, size);
+    return new ChannelMoments(r.value, r.axis, size);
   });
   const session = await Session.create(m, {
     label: `${model.path ?? model.graph.name} (calibration)`,
@@ -170,9 +175,9 @@ function batchSize(feeds: Feeds): number {
 }
 
 /** Consecutive runs of accumulators whose captured bytes (for this batch) fit the budget. */
-function chunks(m: Model, accs: readonly StatsAccumulator[], batch: number, budget: number) {
-  const out: StatsAccumulator[][] = [];
-  let cur: StatsAccumulator[] = [];
+function chunks(m: Model, accs: readonly ChannelMoments[], batch: number, budget: number) {
+  const out: ChannelMoments[][] = [];
+  let cur: ChannelMoments[] = [];
   let bytes = 0;
   for (const a of accs) {
     const shape = m.graph.value(a.value)?.type?.shape ?? [];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { randomBatches, tinyNet } from '../../test/criteria-fixtures.js';
+import { randomBatches, tinyNet } from '#test/criteria-fixtures.js';
 import { createModel } from '../ir/model.js';
 import { runCapturing } from '../runtime/session.js';
 import { collectActivationStats } from './activation-stats.js';

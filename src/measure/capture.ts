@@ -4,8 +4,8 @@
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { Tensor } from '../ir/tensor.js';
+import { sliceAxis } from '../ir/tensor-axis.js';
 import { type Feeds, type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
-import { sliceAxis } from '../surgery/tensor-axis.js';
 import { PareError } from '../util/errors.js';
 
 export interface CaptureOptions extends SessionOptions {
@@ -76,16 +76,26 @@ export function gatherChannels(t: HostTensor, keep: Int32Array | undefined): Hos
 }
 
 /**
- * Feeds for the model input from the first `limit` samples of a loader's epoch 0, copied (the
- * loader reuses its buffers for the next batch).
+ * Feeds for the model input from the first `limit` samples of a loader's epoch (default 0), copied
+ * (the loader reuses its buffers for the next batch); batches larger than `maxBatch` are split.
  */
-export async function* loaderFeeds(loader: BatchLoader, input: string, limit: number): AsyncGenerator<Feeds> {
+export async function* loaderFeeds(
+  loader: BatchLoader,
+  input: string,
+  limit: number,
+  options: { readonly epoch?: number; readonly maxBatch?: number } = {},
+): AsyncGenerator<Feeds> {
+  const maxBatch = Math.max(1, options.maxBatch ?? Infinity);
   let seen = 0;
-  for await (const batch of loader.epoch(0)) {
-    const n = Math.min(batch.n, limit - seen);
-    if (n <= 0) break;
+  for await (const batch of loader.epoch(options.epoch ?? 0)) {
     const [, c, h, w] = batch.shape;
-    yield { [input]: { dims: [n, c, h, w], data: batch.x.slice(0, n * c * h * w) } };
-    seen += n;
+    const size = c * h * w;
+    for (let at = 0; at < batch.n && seen < limit; ) {
+      const n = Math.min(maxBatch, batch.n - at, limit - seen);
+      yield { [input]: { dims: [n, c, h, w], data: batch.x.slice(at * size, (at + n) * size) } };
+      at += n;
+      seen += n;
+    }
+    if (seen >= limit) break;
   }
 }

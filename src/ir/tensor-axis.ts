@@ -1,8 +1,8 @@
 // Copy-on-write tensor edits surgery needs: keep some indices along an axis, or zero some.
 
-import type { TypedArray } from '../ir/dtype.js';
-import { Tensor } from '../ir/tensor.js';
 import { PareError } from '../util/errors.js';
+import type { TypedArray } from './dtype.js';
+import { Tensor } from './tensor.js';
 
 /** A new tensor with only `keep` (ascending indices) along `axis`. */
 export function sliceAxis(t: Tensor, axis: number, keep: Int32Array, what: string): Tensor {

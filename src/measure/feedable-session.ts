@@ -6,8 +6,8 @@ import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import type { Tensor } from '../ir/tensor.js';
 import { type Feeds, Session, type SessionOptions } from '../runtime/session.js';
-import { ClassificationMeter } from '../train/evaluate.js';
 import { PareError } from '../util/errors.js';
+import { ClassificationMeter } from './classification-meter.js';
 
 /** Bytes of input batches kept in memory per loader; larger sets are streamed again on each pass. */
 const CACHE_BYTES = 256 * 2 ** 20;
