@@ -6,9 +6,9 @@
 import { allocate } from '../src/allocate/allocate.js';
 import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
-import { collectActivationStats } from '../src/criteria/activation-stats.js';
 import { activationRequests, importance } from '../src/criteria/importance.js';
 import { criteria, criterionNames } from '../src/criteria/registry.js';
+import { collectActivationStats } from '../src/measure/activation-stats.js';
 import { buildZooModel } from '../src/zoo/registry.js';
 
 const name = process.argv[2] ?? 'resnet50';

@@ -4,9 +4,9 @@
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import type { Value } from '../src/ir/value.js';
+import { inferShapesWithRuntime } from '../src/measure/infer-shapes-runtime.js';
 import { computeCosts } from '../src/ops/costs.js';
 import { inferShapes } from '../src/ops/infer-shapes.js';
-import { inferShapesWithRuntime } from '../src/ops/infer-shapes-runtime.js';
 
 /** ResNet-style net with `stages` × `blocks` basic blocks (ResNet-18: [2, 2, 2, 2]). */
 function resnet(blocks: readonly number[], width = 64) {
