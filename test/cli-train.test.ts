@@ -8,6 +8,7 @@ import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { readModel } from '../src/onnx/read.js';
 import { writeModel } from '../src/onnx/write.js';
+import { reinitializeModel } from '../src/train/reinit.js';
 import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -102,6 +103,36 @@ describe('pare train / eval', () => {
     expect(r.code).toBe(0);
     const summary = JSON.parse(r.out);
     expect(summary.history.map((h: { epoch: number }) => h.epoch)).toEqual([4]);
+  });
+
+  it('--reinit starts from new seeded weights of the same architecture', async () => {
+    const fresh = join(dir, 'fresh.onnx');
+    const r = await cli(
+      'train',
+      out,
+      '--data',
+      `npy:${dir}`,
+      '-o',
+      fresh,
+      '--reinit',
+      '--seed',
+      '5',
+      '--steps',
+      '1',
+      '--batch',
+      '32',
+      '--lr',
+      '0',
+      '--json',
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).reinit.reset).toBeGreaterThan(0);
+    // lr 0: the written weights are the fresh draw itself, not the trained ones.
+    const w = (file: string) => readModel(file).graph.mustValue('conv.weight').const!.toFloat32();
+    const drawn = reinitializeModel(readModel(out), { seed: 5 }).model.graph.mustValue('conv.weight').const!;
+    expect(w(fresh)).toEqual(drawn.toFloat32());
+    expect(w(fresh)).not.toEqual(w(out));
   });
 
   it('trains a BN-folded model with a BN put back and folded on export; distils features', async () => {

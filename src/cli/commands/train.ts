@@ -7,6 +7,7 @@ import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
 import { loadCheckpointState, saveCheckpoint } from '../../train/checkpoint.js';
 import { type FeatureDistillation, parseFeaturePairs } from '../../train/feature-pairs.js';
+import { reinitializeModel } from '../../train/reinit.js';
 import { parseSchedule } from '../../train/schedule.js';
 import { type TrainEvent, trainModel } from '../../train/trainer.js';
 import { PareError } from '../../util/errors.js';
@@ -21,6 +22,7 @@ interface TrainCliOptions extends DataCliOptions {
   output: string;
   epochs: string;
   steps?: string;
+  reinit?: boolean;
   lr: string;
   optimizer: string;
   momentum: string;
@@ -119,6 +121,10 @@ export function trainCommand(io: CliIO): Command {
       '--no-unfold-bn',
       'train a BN-folded model as it is (default: BN put back for training, folded on export)',
     )
+    .option(
+      '--reinit',
+      'start from new weights, same architecture (Kaiming convs, PyTorch-default Linear, identity BN; seeded by --seed)',
+    )
     .option('--patience <epochs>', 'stop when test accuracy has not improved for this many epochs')
     .option('--resume', 'continue from the checkpoint at --output (model + .train sidecar)')
     .option('--threads <n>', 'intra-op threads (ONNX Runtime, or OpenMP for --engine dnnl)')
@@ -131,8 +137,15 @@ export function trainCommand(io: CliIO): Command {
   return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
     checkOutputPath(file, opts.output);
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
-    const model = readModel(resume ? opts.output : file);
     const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
+    const read = readModel(resume ? opts.output : file);
+    // A resumed run continues from its checkpoint, which already holds the re-initialised weights.
+    const reinit = opts.reinit && !resume ? reinitializeModel(read, { seed }) : undefined;
+    const model = reinit?.model ?? read;
+    if (reinit && reinit.kept.length > 0 && !opts.json)
+      io.err(
+        `note: --reinit kept ${reinit.kept.length} parameter(s) as they were: ${reinit.kept.map((k) => `${k.name} (${k.reason})`).join('; ')}`,
+      );
     const augment = { cropPadding: parseIntOption(opts.cropPad, '--crop-pad', 0), flip: opts.flip ?? false };
     const train = await loadData(opts.data, 'train', model, opts, 'train', augment);
     const test = await loadData(opts.data, 'test', model, { ...opts, batch: '500' }, 'eval');
@@ -219,6 +232,7 @@ export function trainCommand(io: CliIO): Command {
         seconds: h.seconds,
       })),
       seed,
+      ...(reinit ? { reinit: { reset: reinit.reset.length, kept: reinit.kept } } : {}),
       engine: result.engine,
       ...(result.dnnlFallback ? { dnnl_fallback: result.dnnlFallback } : {}),
       unfolded_bn: result.unfoldedBatchNorm,
