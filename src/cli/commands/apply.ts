@@ -8,7 +8,7 @@ import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
 import { assertVerified } from '../../surgery/verify.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
-import { checkOutputPath } from '../parse.js';
+import { checkOutputPaths } from '../output-paths.js';
 import { loadWithShapes } from './inspect.js';
 
 interface ApplyCliOptions {
@@ -29,7 +29,13 @@ export function applyCommand(io: CliIO): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, planFile: string, opts: ApplyCliOptions) => {
       const output = opts.output!;
-      checkOutputPath(file, output);
+      checkOutputPaths(
+        [
+          { flag: 'model', path: file },
+          { flag: 'plan', path: planFile },
+        ],
+        [{ flag: '-o', path: output }],
+      );
       const { model } = await loadWithShapes(file, opts.inputShape);
       const plan = await readPlan(planFile);
       const r = await applyPlanToModel(model, plan, {

@@ -22,6 +22,7 @@ import { PareError } from '../../util/errors.js';
 import { readPreprocess } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
+import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption } from '../parse.js';
 
 interface DemoOptions {
@@ -55,6 +56,10 @@ export function demoCommand(io: CliIO): Command {
     .option('--json', 'print one JSON object')
     .action(async (opts: DemoOptions) => {
       const dir = demoAssets();
+      checkOutputPaths(
+        [{ flag: 'the demo model', path: join(dir, 'fmnist-resnet20.onnx') }],
+        [opts.output ? { flag: '-o', path: opts.output } : undefined],
+      );
       const model = readModel(join(dir, 'fmnist-resnet20.onnx'));
       const pre = readPreprocess(model);
       const eval_ = buildTransforms(pre, 'eval');

@@ -23,7 +23,8 @@ import { PareError } from '../../util/errors.js';
 import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
-import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
+import { checkOutputPaths } from '../output-paths.js';
+import { parseFloatOption, parseIntOption } from '../parse.js';
 import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
@@ -248,7 +249,14 @@ export function pruneCommand(io: CliIO): Command {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
   return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
-    checkOutputPath(file, opts.output);
+    checkOutputPaths(
+      [{ flag: 'model', path: file }],
+      [
+        { flag: '-o', path: opts.output },
+        opts.planOut ? { flag: '--plan-out', path: opts.planOut } : undefined,
+        opts.report ? { flag: '--report', path: opts.report } : undefined,
+      ],
+    );
     const recipe = opts.method ? recipeOf(opts.method) : undefined;
     // A recipe fills in what the user did not set explicitly.
     const given = (key: string) => command.getOptionValueSource(key) === 'cli';
