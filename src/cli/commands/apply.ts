@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import { readPlan } from '../../analysis/plan.js';
 import { writeModel } from '../../onnx/write.js';
 import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
-import { assertVerified } from '../../surgery/verify.js';
+import { assertVerified, describeVerification } from '../../surgery/verify.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
@@ -61,6 +61,7 @@ export function applyCommand(io: CliIO): Command {
                     passed: verify.passed,
                     maxAbsDiff: verify.maxAbsDiff,
                     maxAbsOutput: verify.maxAbsOutput,
+                    relativeError: verify.relativeError,
                   },
                 }
               : {}),
@@ -72,9 +73,6 @@ export function applyCommand(io: CliIO): Command {
         `wrote ${output}: params ${formatCount(before.params)} → ${formatCount(after.params)} (${formatPercent(after.params / before.params)}), ` +
           `MACs ${formatCount(before.macs)} → ${formatCount(after.macs)} (${formatPercent(after.macs / before.macs)})`,
       );
-      if (verify)
-        io.out(
-          `verified: max |pruned − masked| = ${verify.maxAbsDiff.toExponential(2)} (max |output| ${verify.maxAbsOutput.toFixed(3)})`,
-        );
+      if (verify) io.out(`verified: ${describeVerification(verify)}`);
     });
 }

@@ -157,7 +157,7 @@ export function demoCommand(io: CliIO): Command {
       io.out(
         `accuracy on ${test.size} shipped test images; latency: ONNX Runtime, batch 1, 1 thread, median of 30.\n` +
           `recovery used ${calib.size} unlabeled training images: BN recalibration ${recovered.seconds.toFixed(1)} s, least squares ${(ls.recovery?.seconds ?? 0).toFixed(1)} s.\n` +
-          `surgery verified (pruned ≡ masked original, max diff ${plain.verify?.maxAbsDiff.toExponential(1)}); wrote ${output}`,
+          `surgery verified (pruned ≡ masked original, relative error ${plain.verify?.relativeError.toExponential(1)}); wrote ${output}`,
       );
     });
 }

@@ -18,6 +18,7 @@ import {
 import { type Recipe, recipeNames, recipes } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
+import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
 import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
@@ -181,7 +182,12 @@ export function pruneReport(
     })),
     skipped: Object.fromEntries(r.importance.skipped),
     verify: r.verify
-      ? { passed: r.verify.passed, maxAbsDiff: r.verify.maxAbsDiff, maxAbsOutput: r.verify.maxAbsOutput }
+      ? {
+          passed: r.verify.passed,
+          maxAbsDiff: r.verify.maxAbsDiff,
+          maxAbsOutput: r.verify.maxAbsOutput,
+          relativeError: r.verify.relativeError,
+        }
       : null,
     recovery: r.recovery ?? null,
     seconds: r.seconds,
@@ -352,8 +358,7 @@ export function pruneCommand(io: CliIO): Command {
       io.err(
         `note: target ${t.metric}=${t.fraction} not met within ±${t.tolerance * 100}%: reached ${t.achieved.toFixed(4)}${t.note ? ` (${t.note})` : ''}`,
       );
-    if (result.verify)
-      io.out(`verified: max |pruned − masked| = ${result.verify.maxAbsDiff.toExponential(2)}`);
+    if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
     const rec = result.recovery;
     if (rec) io.out(recoveryLine(rec));
     io.out(
