@@ -36,7 +36,8 @@ export function applyCommand(io: CliIO): Command {
         ],
         [{ flag: '-o', path: output }],
       );
-      const { model } = await loadWithShapes(file, opts.inputShape);
+      const { model, numerics } = await loadWithShapes(file, opts.inputShape);
+      for (const w of numerics) io.err(w);
       const plan = await readPlan(planFile);
       const r = await applyPlanToModel(model, plan, {
         verify: opts.verify ?? false,

@@ -1,6 +1,7 @@
 // `pare inspect MODEL`: per-layer table (name, op, output shape, params, MACs) and totals.
 
 import { Command } from 'commander';
+import { weightDiagnostics } from '../../analysis/weight-numerics.js';
 import type { Model } from '../../ir/model.js';
 import { readModel } from '../../onnx/read.js';
 import { computeCosts } from '../../ops/costs.js';
@@ -45,12 +46,14 @@ export function parseInputShapes(model: Model, text: string | undefined): Record
 export async function loadWithShapes(
   file: string,
   inputShape: string | undefined,
-): Promise<{ model: Model; warnings: string[] }> {
+): Promise<{ model: Model; warnings: string[]; numerics: string[] }> {
   const model = readModel(file);
   const inputShapes = parseInputShapes(model, inputShape);
   let diags = inferShapes(model.graph, { inputShapes });
   if (diags.some((d) => d.severity !== 'info')) diags = await inferShapesWithRuntime(model, { inputShapes });
-  return { model, warnings: diags.map(formatDiagnostic) };
+  // The model's own values, named, so that what they break later is not blamed on pare.
+  const numerics = weightDiagnostics(model.graph).map(formatDiagnostic);
+  return { model, warnings: [...diags.map(formatDiagnostic), ...numerics], numerics };
 }
 
 export function inspectCommand(io: CliIO): Command {

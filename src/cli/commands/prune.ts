@@ -273,7 +273,8 @@ export function pruneCommand(io: CliIO): Command {
       if (!given('search') && !given('global')) opts.search = recipe.search;
       if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
     }
-    const { model } = await loadWithShapes(file, opts.inputShape);
+    const { model, numerics } = await loadWithShapes(file, opts.inputShape);
+    for (const w of numerics) io.err(w);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib
