@@ -101,7 +101,7 @@ function editProto(mp: ModelProto, m: Exclude<Mutation, { kind: 'byte' | 'trunca
         for (const d of vi.type?.value.case === 'tensorType' ? (vi.type.value.value.shape?.dim ?? []) : [])
           dims.push({ set: (v) => (d.value = { case: 'dimValue', value: BigInt(v) }) });
       for (const t of g.initializer)
-        t.dims.forEach((_, i) => dims.push({ set: (v) => (t.dims[i] = BigInt(v)) }));
+        for (let i = 0; i < t.dims.length; i++) dims.push({ set: (v) => (t.dims[i] = BigInt(v)) });
       if (dims.length > 0) dims[m.pick % dims.length]!.set(m.value);
       return;
     }
