@@ -13,15 +13,16 @@ import { run } from '../../src/cli/main.js';
 import { type ModelProto, ModelProtoSchema } from '../../src/onnx/proto/onnx_pb.js';
 import { encodeModel } from '../../src/onnx/write.js';
 import { buildZooModel } from '../../src/zoo/registry.js';
-import { pytorchStyleModel } from './pytorch-style.js';
+import { pytorchBnKeptModel, pytorchStyleModel } from './pytorch-style.js';
 
-/** Small valid models (a few ms to prune): plain CNN, residual, depthwise, PyTorch-style export. */
+/** Small valid models (a few ms to prune): plain CNN, residual, depthwise, PyTorch-style exports. */
 export function seedModels(): Uint8Array[] {
   return [
     encodeModel(buildZooModel('lenet5', { inputShape: [1, 16, 16], classes: 10, seed: 1 })),
     encodeModel(buildZooModel('resnet20', { inputShape: [3, 8, 8], classes: 10, seed: 2 })),
     encodeModel(buildZooModel('mobilenetv2', { inputShape: [3, 16, 16], classes: 10, width: 0.25, seed: 3 })),
     encodeModel(pytorchStyleModel(4)),
+    encodeModel(pytorchBnKeptModel().model),
   ];
 }
 

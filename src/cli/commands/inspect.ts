@@ -13,6 +13,9 @@ import { formatBytes, formatCount, formatShape, renderTable } from '../format.js
 import type { CliIO } from '../io.js';
 import { parseShape } from '../parse.js';
 
+/** Ops that only pass a value through (inference): not worth a row in the table. */
+const TRIVIAL_OPS = new Set(['Identity', 'Dropout']);
+
 /** `--input-shape 1x3x224x224` (first input) or `name=1x3x224x224[,name2=...]`. */
 export function parseInputShapes(model: Model, text: string | undefined): Record<string, number[]> {
   if (!text) return {};
@@ -89,13 +92,18 @@ export function inspectCommand(io: CliIO): Command {
         return;
       }
       for (const w of warnings) io.err(w);
-      const rows = layers.map((l) => [
-        l.name,
-        l.op,
-        formatShape(l.outputShape ?? undefined),
-        l.params ? formatCount(l.params) : '',
-        l.macs ? formatCount(l.macs) : '',
-      ]);
+      // Pass-through nodes (an exporter's Identity in front of every de-duplicated weight) would
+      // bury the layers: the table leaves them out and says how many (--json lists every node).
+      const trivial = layers.filter((l) => TRIVIAL_OPS.has(l.op) && !l.params && !l.macs);
+      const rows = layers
+        .filter((l) => !trivial.includes(l))
+        .map((l) => [
+          l.name,
+          l.op,
+          formatShape(l.outputShape ?? undefined),
+          l.params ? formatCount(l.params) : '',
+          l.macs ? formatCount(l.macs) : '',
+        ]);
       io.out(
         renderTable(['layer', 'op', 'output', 'params', 'MACs'], rows, [
           'left',
@@ -106,8 +114,12 @@ export function inspectCommand(io: CliIO): Command {
         ]),
       );
       const ins = model.graph.feedInputs.map((v) => `${v.name} ${formatShape(v.shape)}`).join(', ');
+      const hidden =
+        trivial.length > 0
+          ? ` (${trivial.length} pass-through ${[...new Set(trivial.map((l) => l.op))].join('/')} not listed)`
+          : '';
       io.out(
-        `${file}: ${model.graph.nodes.length} nodes, input ${ins}\n` +
+        `${file}: ${model.graph.nodes.length} nodes${hidden}, input ${ins}\n` +
           `params ${costs.params.toLocaleString('en-US')} (${formatCount(costs.params)}), ` +
           `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample, ` +
           `activations ${formatBytes(costs.activationBytes)}`,
