@@ -1,10 +1,11 @@
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIO } from '../src/cli/io.js';
 import { run } from '../src/cli/main.js';
 import { writeModel } from '../src/onnx/write.js';
 import { buildZooModel } from '../src/zoo/registry.js';
-import { pytorchStyleModel } from './helpers/pytorch-style.js';
+import { pytorchBnKeptModel, pytorchStyleModel } from './helpers/pytorch-style.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
@@ -50,13 +51,44 @@ describe('pare inspect', () => {
     const file = join(dir, 'torch.onnx');
     writeModel(pytorchStyleModel(), file);
     const r = await inspectJson(file);
-    // conv1 8·3·9 + 8, shared weight counted once 8·8·9, conv2 and conv3 biases 8 each, fc 10·512 + 10.
-    expect(r.params).toBe(8 * 3 * 9 + 8 + 8 * 8 * 9 + 8 + 8 + 10 * 512 + 10);
+    // conv1 8·3·9 + 8; conv2 and conv3 weights 8·8·9 each (two PyTorch parameters the exporter
+    // de-duplicated into one initializer read through two Identity nodes) and biases 8 each; fc 10·512 + 10.
+    expect(r.params).toBe(8 * 3 * 9 + 8 + 2 * 8 * 8 * 9 + 8 + 8 + 10 * 512 + 10);
     // conv1 and conv2 at 16×16, conv3 at 8×8 (stride 2), fc 512·10.
     expect(r.macs).toBe(256 * 8 * 3 * 9 + 256 * 8 * 8 * 9 + 64 * 8 * 8 * 9 + 5120);
     const gemm = r.layers.find((l) => l.name === '/fc/Gemm');
     expect(gemm?.macs).toBe(5120);
   });
+
+  it('counts a BN-kept PyTorch export as PyTorch does (equal initializers shared through Identity), and leaves Identity rows out of the table', async () => {
+    const { model, torchParams } = pytorchBnKeptModel();
+    expect(model.graph.nodes.filter((n) => n.opType === 'Identity').length).toBeGreaterThan(5);
+    const file = join(dir, 'torch-bn.onnx');
+    writeModel(model, file);
+    const r = await inspectJson(file);
+    expect(r.params).toBe(torchParams);
+    const io = memoryIO();
+    expect(await run(['node', 'pare', 'inspect', file], io)).toBe(0);
+    const table = io.stdout.join('\n');
+    expect(table).not.toMatch(/│ Identity/);
+    expect(table).toMatch(/\(\d+ pass-through Identity not listed\)/);
+    expect(table).toContain(`params ${torchParams.toLocaleString('en-US')}`);
+  });
+
+  // Debian's python3-torch and python3-torchvision, when installed: a real export, random weights.
+  const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch, torchvision'], { stdio: 'ignore' });
+  it.skipIf(torch.status !== 0)(
+    'counts torchvision ResNet-18 exported with BN kept exactly as PyTorch does',
+    async () => {
+      const script = join(import.meta.dirname, '..', 'scripts', 'export-torchvision.py');
+      const r = spawnSync('/usr/bin/python3', [script, dir, 'resnet18'], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      const line = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { file: string; params: number };
+      expect(line.params).toBe(11_689_512);
+      expect((await inspectJson(line.file)).params).toBe(line.params);
+    },
+    120_000,
+  );
 
   it('fails with a typed error on a file that is not ONNX', async () => {
     const io = memoryIO();

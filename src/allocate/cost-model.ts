@@ -30,6 +30,8 @@ interface AxisCut {
 interface DimsSpec {
   readonly dims: readonly number[] | undefined;
   readonly cuts: readonly AxisCut[];
+  /** For a parameter: the value its user reads (the initializer, or an exporter's Identity copy). */
+  readonly handle?: string;
 }
 
 interface MacNode {
@@ -86,10 +88,12 @@ export class CostModel {
       const outputs = node.outputs.map((v) => spec(v, valueCuts.get(v.name)));
       macNodes.push({ node, inputs, outputs });
     }
-    // A weight shared through Identity is one parameter until its users slice it differently:
-    // then surgery gives each distinct slicing its own copy (analysis/channel-costs.ts does the same).
+    // Each value a user reads (the initializer, or one of the Identity copies an exporter made of
+    // equal initializers) is one parameter, as PyTorch and computeCosts count them; users of one
+    // such value that slice it differently get a copy each from surgery (as analysis/channel-costs.ts).
     const params = findParams(graph).map((p) =>
       rootUsers(p.value).map(({ node, index }) => ({
+        handle: node.input(index)?.name ?? '',
         dims: p.value.const!.dims,
         cuts: [...(constCuts.get(node)?.get(index) ?? [])].map(([axis, parts]) => ({ axis, parts })),
       })),
@@ -116,7 +120,7 @@ export class CostModel {
         continue;
       }
       const copies = new Map<string, number>();
-      for (const u of users) copies.set(signature(u, removed), size(cutDims(u, removed)!));
+      for (const u of users) copies.set(`${u.handle}#${signature(u, removed)}`, size(cutDims(u, removed)!));
       for (const n of copies.values()) params += n;
     }
     return { macs, params };

@@ -6,9 +6,21 @@ export interface CliIO {
   readonly isTTY: boolean;
 }
 
+/** Streams whose reader went away (EPIPE): later output to them is dropped, not an error. */
+const closed = new Set<NodeJS.WriteStream>();
+
+export function closeStream(stream: NodeJS.WriteStream): void {
+  closed.add(stream);
+}
+
+function write(stream: NodeJS.WriteStream, text: string): void {
+  if (closed.has(stream) || stream.destroyed) return;
+  stream.write(text.endsWith('\n') ? text : `${text}\n`);
+}
+
 export const processIO: CliIO = {
-  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+  out: (text) => write(process.stdout, text),
+  err: (text) => write(process.stderr, text),
   get isTTY() {
     return Boolean(process.stdout.isTTY);
   },

@@ -2,9 +2,10 @@
 // The only place that touches process (argv, exit code, stdout).
 
 import { Command, CommanderError } from 'commander';
+import { removeTempFiles } from '../util/atomic-write.js';
 import { type CommandFactory, commands } from './commands/index.js';
 import { reportError } from './errors.js';
-import { type CliIO, processIO } from './io.js';
+import { type CliIO, closeStream, processIO } from './io.js';
 
 export const VERSION = '0.1.0';
 
@@ -34,5 +35,30 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
 }
 
 export async function main(argv: readonly string[]): Promise<void> {
+  installProcessHandlers();
   process.exitCode = await run(argv);
+}
+
+/**
+ * What a well-behaved command-line tool owes its shell: Ctrl-C or a kill removes half-written
+ * temporary files before exiting (128 + signal number, as shells expect); a reader that stops
+ * early (`pare inspect m.onnx | head -3`) ends output quietly while the command finishes its work.
+ */
+function installProcessHandlers(): void {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ] as const) {
+    process.on(signal, () => {
+      removeTempFiles();
+      process.exit(code);
+    });
+  }
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      closeStream(stream);
+    });
+  }
 }

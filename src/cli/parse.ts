@@ -1,6 +1,5 @@
 // Parsing of option values shared by commands (shapes, targets), with errors naming the flag.
 
-import { resolve } from 'node:path';
 import { PareError } from '../util/errors.js';
 
 /** `1x3x224x224` → [1, 3, 224, 224]. */
@@ -30,14 +29,4 @@ export function parseFloatOption(text: string, flag: string, lo = -Infinity, hi 
     throw new PareError('PARE_CONFIG', `${flag} '${text}': expected a number in [${lo}, ${hi}]`);
   }
   return n;
-}
-
-/** pare never overwrites the model it reads: refuse an output path equal to the input. */
-export function checkOutputPath(input: string, output: string): void {
-  if (resolve(input) === resolve(output)) {
-    throw new PareError('PARE_IO', `refusing to overwrite the input model '${input}'`, {
-      file: input,
-      notes: ['choose another output path with -o'],
-    });
-  }
 }

@@ -4,6 +4,11 @@
 
 import type { z } from 'zod';
 import type { ChannelAnalysis, ChannelGroup } from '../analysis/channel-types.js';
+import {
+  describeWeightProblem,
+  findWeightProblems,
+  type WeightProblem,
+} from '../analysis/weight-numerics.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { LayerStats } from '../linear/layer.js';
@@ -71,8 +76,10 @@ export async function importance(
   const gram = new GramRunner(options.threads);
   const cache = new Map<string, unknown>();
   const selectors = new Map<string, (keep: number) => Int32Array>();
+  const badWeights = findWeightProblems(graph);
   try {
     for (const group of selectGroups(analysis, options.groups)) {
+      refuseBadWeights(group, badWeights, criterion.name);
       const ctx: CriterionContext = {
         graph,
         group,
@@ -97,6 +104,7 @@ export async function importance(
           'PARE_INTERNAL',
           `criterion '${criterion.name}' gave ${reduced.length} scores for group '${group.id}' of ${group.size}`,
         );
+      refuseNaNScores(group, reduced, criterion.name);
       suggestedKeep?.set(group.id, criterion.suggestKeep!(reduced, parsed));
       scores.set(group.id, normalizers[normalize](reduced));
     }
@@ -114,6 +122,48 @@ export async function importance(
   };
   if (selectors.size === 0) return result;
   return { ...result, select: (groupId: string, keep: number) => selectors.get(groupId)?.(keep) };
+}
+
+/** A group whose members hold NaN, infinite or absurd weights cannot be ranked meaningfully. */
+function refuseBadWeights(group: ChannelGroup, bad: readonly WeightProblem[], criterion: string): void {
+  if (bad.length === 0 || group.blockers.length > 0) return;
+  for (const m of group.members) {
+    // Only the weights sliced along this group's channels: what a criterion ranks them by.
+    const p = bad.find(
+      (b) =>
+        b.node.name === m.node && b.node.opType === m.opType && m.weights.some((w) => w.input === b.input),
+    );
+    if (!p) continue;
+    throw new PareError(
+      'PARE_BAD_MODEL',
+      `cannot rank the channels of group '${group.id}' with '${criterion}': ${describeWeightProblem(p)}`,
+      {
+        node: p.node,
+        tensor: p.tensor,
+        notes: [
+          "these are the model's own values (a damaged file or a broken export), not something pare computed",
+          `fix the weights, or leave the layer out with --protect '${p.node.name}'`,
+        ],
+      },
+    );
+  }
+}
+
+function refuseNaNScores(group: ChannelGroup, scores: Float32Array, criterion: string): void {
+  const nan = scores.reduce((n, x) => n + (Number.isNaN(x) ? 1 : 0), 0);
+  if (nan === 0) return;
+  const first = group.members[0];
+  throw new PareError(
+    'PARE_DATA',
+    `criterion '${criterion}' gave NaN scores to ${nan} of the ${group.size} channels of group '${group.id}'` +
+      (first ? ` (${first.opType} '${first.node}', ...)` : ''),
+    {
+      ...(first ? { node: { name: first.node, opType: first.opType } } : {}),
+      notes: [
+        'the weights are finite, so the calibration data (or the activations it produces) holds NaN or Inf: check the data and its normalisation',
+      ],
+    },
+  );
 }
 
 /** The activations `criterionName` wants measured for the selected groups (deduplicated). */

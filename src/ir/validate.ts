@@ -1,6 +1,8 @@
-// Structural validation: returns diagnostics naming nodes and values; never throws.
+// Structural validation: validateGraph returns diagnostics naming nodes and values and never throws;
+// assertWellFormed throws the first error (what the reader demands of a file).
 
 import type { Diagnostic } from '../util/diagnostics.js';
+import { PareError } from '../util/errors.js';
 import type { Graph } from './graph.js';
 import type { Value } from './value.js';
 
@@ -49,4 +51,36 @@ export function validateGraph(g: Graph): Diagnostic[] {
     }
   }
   return out;
+}
+
+/**
+ * What a graph read from a file must satisfy before anything computes on it: no cycle, nodes in
+ * topological order (re-ordered when a file lists them otherwise), every node input produced by a
+ * node, a graph input or an initializer, every graph output produced. A damaged file (a flipped byte
+ * in a value name) fails here, naming the node and value, instead of later as a '?' shape or as an
+ * "invalid graph" after surgery.
+ */
+export function assertWellFormed(g: Graph, file: string): void {
+  try {
+    g.toposort();
+  } catch (e) {
+    if (!(e instanceof PareError)) throw e;
+    throw new PareError(e.code, `model '${file}': ${e.message}`, {
+      file,
+      ...(e.node ? { node: e.node } : {}),
+      notes: ['a node depends on its own output; the file is damaged or the export is broken'],
+    });
+  }
+  const errors = validateGraph(g).filter((d) => d.severity === 'error');
+  const first = errors[0];
+  if (!first) return;
+  throw new PareError('PARE_GRAPH_INVALID', `model '${file}': ${first.text}`, {
+    file,
+    ...(first.node ? { node: first.node } : {}),
+    ...(first.tensor ? { tensor: first.tensor } : {}),
+    notes: [
+      ...(errors.length > 1 ? [`and ${errors.length - 1} more such problem(s)`] : []),
+      'the file is damaged (a changed name breaks the links between nodes) or the exporter wrote a broken graph; export it again',
+    ],
+  });
 }

@@ -4,6 +4,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { claimTempPath, releaseTempPath } from '../util/atomic-write.js';
 import { type Piece, writePieces } from './pieces.js';
 
 const ALIGN = 4096;
@@ -21,7 +22,7 @@ export class ExternalSink {
     readonly threshold: number,
   ) {
     this.full = path.join(modelDir, location);
-    this.tmp = `${this.full}.tmp-${process.pid}-${Date.now()}`;
+    this.tmp = claimTempPath(this.full);
   }
 
   /** Append a weight; returns its offset in the file. */
@@ -39,11 +40,15 @@ export class ExternalSink {
 
   /** Move the data into place (no file is written when no weight went external). */
   commit(): void {
-    if (this.fd === undefined) return;
+    if (this.fd === undefined) {
+      releaseTempPath(this.tmp);
+      return;
+    }
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = undefined;
     fs.renameSync(this.tmp, this.full);
+    releaseTempPath(this.tmp);
   }
 
   abort(): void {
@@ -54,5 +59,6 @@ export class ExternalSink {
       this.fd = undefined;
     }
     fs.rmSync(this.tmp, { force: true });
+    releaseTempPath(this.tmp);
   }
 }

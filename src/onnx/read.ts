@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { create, fromBinary, toBinary } from '@bufbuild/protobuf';
 import { createModel, type Model } from '../ir/model.js';
+import { assertWellFormed } from '../ir/validate.js';
 import { PareError } from '../util/errors.js';
 import { closeHandle, ExternalFiles, openHandle } from './external-data.js';
 import { graphFromProto } from './graph-proto.js';
@@ -116,6 +117,7 @@ function decode(bytes: Uint8Array, options: DecodeOptions, scan: LazyScan | unde
   const ctx = scan ? { file, external, scan } : { file, external };
   const graph = graphFromProto(mp.graph!, ctx, options.liftConstants ?? true);
   for (const [domain, version] of opsets) graph.opsets.set(domain, version);
+  assertWellFormed(graph, file);
   const rest = create(ModelProtoSchema, { functions: mp.functions, trainingInfo: mp.trainingInfo });
   if (mp.$unknown) rest.$unknown = mp.$unknown;
   const extra = toBinary(ModelProtoSchema, rest);

@@ -40,7 +40,7 @@ describe('computeCosts', () => {
     expect(r.nodes.find((n) => n.node.name === 'fc')!.macs).toBe(160);
   });
 
-  it('counts a weight shared through Identity once, on its first consumer', () => {
+  it('counts each Identity copy of a de-duplicated initializer as its own parameter (as PyTorch does)', () => {
     const b = new GraphBuilder({ opset: 13 });
     const x = b.input('x', ['N', 4, 8, 8]);
     const w = b.weight('shared.weight', [4, 4, 3, 3], 'normal');
@@ -49,10 +49,24 @@ describe('computeCosts', () => {
     const y2 = b.op('Conv', [y1, alias], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'c2' });
     b.output(y2);
     const r = computeCosts(b.build());
-    expect(r.params).toBe(4 * 4 * 9);
+    // torch.onnx.export writes two parameters with equal values as one initializer plus an Identity
+    // per parameter: c1's weight and c2's weight are two PyTorch parameters.
+    expect(r.params).toBe(2 * 4 * 4 * 9);
     expect(r.nodes.find((n) => n.node.name === 'c1')!.params).toBe(144);
-    expect(r.nodes.find((n) => n.node.name === 'c2')!.params).toBe(0);
+    expect(r.nodes.find((n) => n.node.name === 'c2')!.params).toBe(144);
     expect(r.macs).toBe(2 * 4 * 8 * 8 * 4 * 9);
+  });
+
+  it('counts a weight read by several nodes under one name once (a tied parameter)', () => {
+    const b = new GraphBuilder({ opset: 13 });
+    const x = b.input('x', ['N', 4, 8, 8]);
+    const w = b.weight('tied.weight', [4, 4, 3, 3], 'normal');
+    const y1 = b.op('Conv', [x, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'c1' });
+    const y2 = b.op('Conv', [y1, w], { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }, { name: 'c2' });
+    b.output(y2);
+    const r = computeCosts(b.build());
+    expect(r.params).toBe(4 * 4 * 9);
+    expect(r.nodes.find((n) => n.node.name === 'c2')!.params).toBe(0);
   });
 
   it('divides a static batch out (per-sample costs)', () => {

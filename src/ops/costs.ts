@@ -9,7 +9,7 @@ import type { Dim, Value } from '../ir/value.js';
 import type { Diagnostic } from '../util/diagnostics.js';
 import { inferShapes } from './infer-shapes.js';
 import type { CostContext } from './op-spec.js';
-import { findParams } from './params.js';
+import { findParamHandles } from './params.js';
 import { opSpecOf } from './registry.js';
 import { unknownCause } from './require-shape.js';
 
@@ -45,7 +45,7 @@ export function computeCosts(graph: Graph): CostReport {
     return dims;
   };
   const paramsOf = new Map<Node, number>();
-  for (const p of findParams(graph)) paramsOf.set(p.node, (paramsOf.get(p.node) ?? 0) + p.size);
+  for (const p of findParamHandles(graph)) paramsOf.set(p.node, (paramsOf.get(p.node) ?? 0) + p.size);
   const nodes: NodeCost[] = [];
   let [params, macs, bytes] = [0, 0, 0];
   for (const node of graph.nodes) {

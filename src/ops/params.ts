@@ -1,7 +1,11 @@
 // Which initializers are learnable parameters, counted the way PyTorch counts module parameters:
 // float initializers in a trainable slot of their consumer (Conv W/B, BN scale/bias, Gemm B/C,
-// non-scalar Add/Mul constants, ...), each counted once even when shared through Identity nodes.
-// BN running mean/var and shape-computing integer constants are not parameters.
+// non-scalar Add/Mul constants, ...). BN running mean/var and shape-computing integer constants are
+// not parameters. findParams lists each stored initializer once (what training updates);
+// findParamHandles lists each parameter PyTorch counts: torch.onnx.export de-duplicates initializers
+// with equal values (the BN weights of 1 and biases of 0 of a fresh model) into one initializer read
+// through one Identity node per original parameter, so every distinct value feeding a trainable slot
+// (the initializer itself, or an Identity output) is a parameter of its own.
 
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
@@ -34,6 +38,24 @@ export function findParams(graph: Graph): ParamUse[] {
       if (t.size < (spec?.paramMinSize ?? 1)) continue;
       seen.add(root);
       out.push({ value: root, node, input: i, size: t.size });
+    }
+  }
+  return out;
+}
+
+/** Parameters as PyTorch counts them: one per distinct value read by a trainable slot (see above). */
+export function findParamHandles(graph: Graph): ParamUse[] {
+  const seen = new Set<Value>();
+  const out: ParamUse[] = [];
+  for (const node of graph.nodes) {
+    const spec = opSpecOf(node);
+    for (const i of spec?.paramInputs ?? []) {
+      const v = node.input(i);
+      if (!v || seen.has(v)) continue;
+      const t = storedTensor(throughIdentity(v));
+      if (!t || !isFloatElem(t.dataType) || t.size < (spec?.paramMinSize ?? 1)) continue;
+      seen.add(v);
+      out.push({ value: v, node, input: i, size: t.size });
     }
   }
   return out;

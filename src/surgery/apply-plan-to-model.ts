@@ -39,10 +39,10 @@ export async function applyPlanToModel(
   const metadata = new Map(model.metadata);
   metadata.set('pare.plan.fingerprint', plan.fingerprint);
   if (verification) {
-    const { passed, maxAbsDiff, maxAbsOutput, tolerance, samples, seed } = verification;
+    const { passed, maxAbsDiff, maxAbsOutput, relativeError, tolerance, samples, seed } = verification;
     metadata.set(
       'pare.verify',
-      JSON.stringify({ passed, maxAbsDiff, maxAbsOutput, tolerance, samples, seed }),
+      JSON.stringify({ passed, maxAbsDiff, maxAbsOutput, relativeError, tolerance, samples, seed }),
     );
   }
   const after = computeCosts(graph);

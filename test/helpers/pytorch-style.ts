@@ -2,6 +2,7 @@
 // (conv bias present), a weight shared through Identity nodes, dynamic batch 'batch_size', and the
 // flatten spelled Shape → Gather → Unsqueeze → Concat → Reshape.
 
+import { GraphBuilder } from '../../src/ir/builder.js';
 import { Graph } from '../../src/ir/graph.js';
 import { createModel, type Model } from '../../src/ir/model.js';
 import { Tensor } from '../../src/ir/tensor.js';
@@ -67,4 +68,46 @@ export function pytorchStyleModel(seed = 0): Model {
   g.addOutput(g.mustValue('output'));
   g.outputs[0]!.type = { elemType: 1, shape: ['batch_size', 10] };
   return createModel(g, { irVersion: 8, producerName: 'pytorch', producerVersion: '2.1.0' });
+}
+
+/**
+ * What torch.onnx.export does to a model with BatchNorm kept (constant folding off): initializers
+ * with equal values (a fresh model's BN weights of 1, biases and running means of 0, variances of 1)
+ * become one initializer, read through an Identity node per original tensor. Returns the model with
+ * that done, and PyTorch's own parameter count (conv and fc weights and biases, BN weight and bias).
+ */
+export function pytorchBnKeptModel(): { model: Model; torchParams: number } {
+  const b = new GraphBuilder({ opset: 13, seed: 5 });
+  let x = b.input('input', ['batch_size', 3, 16, 16]);
+  for (const [i, c] of [16, 16, 32].entries()) {
+    x = b.relu(b.batchNorm(b.conv(x, { out: c, kernel: 3, pad: 1, name: `conv${i}` }), { name: `bn${i}` }));
+  }
+  b.output(b.gemm(b.flatten(b.globalAvgPool(x)), 10, { name: 'fc' }));
+  const g = b.build();
+  const torchParams = 3 * 16 * 9 + 2 * 16 + 16 * 16 * 9 + 2 * 16 + 16 * 32 * 9 + 2 * 32 + 32 * 10 + 10;
+  // De-duplicate: the first initializer with given dims and bytes stays; later equal ones are
+  // replaced by an Identity of it, keeping their names as the Identity outputs.
+  const kept = new Map<string, string>();
+  for (const v of [...g.initializers]) {
+    const t = v.const!;
+    const key = `${t.dims.join('x')}:${Buffer.from(t.rawBytes()).toString('base64')}`;
+    const first = kept.get(key);
+    if (first === undefined) {
+      kept.set(key, v.name);
+      continue;
+    }
+    const name = v.name;
+    g.renameValue(v, `${name}.dup`);
+    const id = g.addNode('Identity', [g.mustValue(first)], [`${name}.identity`], {
+      name: `Identity_${name}`,
+    });
+    g.replaceAllUses(v, id.output());
+    g.removeInitializer(v);
+    g.renameValue(id.output(), name);
+  }
+  g.toposort();
+  return {
+    model: createModel(g, { irVersion: 8, producerName: 'pytorch', producerVersion: '1.13.1' }),
+    torchParams,
+  };
 }

@@ -5,10 +5,10 @@ import { Command } from 'commander';
 import { readPlan } from '../../analysis/plan.js';
 import { writeModel } from '../../onnx/write.js';
 import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
-import { assertVerified } from '../../surgery/verify.js';
+import { assertVerified, describeVerification } from '../../surgery/verify.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
-import { checkOutputPath } from '../parse.js';
+import { checkOutputPaths } from '../output-paths.js';
 import { loadWithShapes } from './inspect.js';
 
 interface ApplyCliOptions {
@@ -29,8 +29,15 @@ export function applyCommand(io: CliIO): Command {
     .option('--json', 'print one JSON object')
     .action(async (file: string, planFile: string, opts: ApplyCliOptions) => {
       const output = opts.output!;
-      checkOutputPath(file, output);
-      const { model } = await loadWithShapes(file, opts.inputShape);
+      checkOutputPaths(
+        [
+          { flag: 'model', path: file },
+          { flag: 'plan', path: planFile },
+        ],
+        [{ flag: '-o', path: output }],
+      );
+      const { model, numerics } = await loadWithShapes(file, opts.inputShape);
+      for (const w of numerics) io.err(w);
       const plan = await readPlan(planFile);
       const r = await applyPlanToModel(model, plan, {
         verify: opts.verify ?? false,
@@ -55,6 +62,7 @@ export function applyCommand(io: CliIO): Command {
                     passed: verify.passed,
                     maxAbsDiff: verify.maxAbsDiff,
                     maxAbsOutput: verify.maxAbsOutput,
+                    relativeError: verify.relativeError,
                   },
                 }
               : {}),
@@ -66,9 +74,6 @@ export function applyCommand(io: CliIO): Command {
         `wrote ${output}: params ${formatCount(before.params)} → ${formatCount(after.params)} (${formatPercent(after.params / before.params)}), ` +
           `MACs ${formatCount(before.macs)} → ${formatCount(after.macs)} (${formatPercent(after.macs / before.macs)})`,
       );
-      if (verify)
-        io.out(
-          `verified: max |pruned − masked| = ${verify.maxAbsDiff.toExponential(2)} (max |output| ${verify.maxAbsOutput.toFixed(3)})`,
-        );
+      if (verify) io.out(`verified: ${describeVerification(verify)}`);
     });
 }

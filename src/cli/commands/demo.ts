@@ -22,6 +22,7 @@ import { PareError } from '../../util/errors.js';
 import { readPreprocess } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
+import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption } from '../parse.js';
 
 interface DemoOptions {
@@ -55,6 +56,10 @@ export function demoCommand(io: CliIO): Command {
     .option('--json', 'print one JSON object')
     .action(async (opts: DemoOptions) => {
       const dir = demoAssets();
+      checkOutputPaths(
+        [{ flag: 'the demo model', path: join(dir, 'fmnist-resnet20.onnx') }],
+        [opts.output ? { flag: '-o', path: opts.output } : undefined],
+      );
       const model = readModel(join(dir, 'fmnist-resnet20.onnx'));
       const pre = readPreprocess(model);
       const eval_ = buildTransforms(pre, 'eval');
@@ -152,7 +157,7 @@ export function demoCommand(io: CliIO): Command {
       io.out(
         `accuracy on ${test.size} shipped test images; latency: ONNX Runtime, batch 1, 1 thread, median of 30.\n` +
           `recovery used ${calib.size} unlabeled training images: BN recalibration ${recovered.seconds.toFixed(1)} s, least squares ${(ls.recovery?.seconds ?? 0).toFixed(1)} s.\n` +
-          `surgery verified (pruned ≡ masked original, max diff ${plain.verify?.maxAbsDiff.toExponential(1)}); wrote ${output}`,
+          `surgery verified (pruned ≡ masked original, relative error ${plain.verify?.relativeError.toExponential(1)}); wrote ${output}`,
       );
     });
 }

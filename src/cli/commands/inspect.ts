@@ -1,6 +1,7 @@
 // `pare inspect MODEL`: per-layer table (name, op, output shape, params, MACs) and totals.
 
 import { Command } from 'commander';
+import { weightDiagnostics } from '../../analysis/weight-numerics.js';
 import type { Model } from '../../ir/model.js';
 import { inferShapesWithRuntime } from '../../measure/infer-shapes-runtime.js';
 import { readModel } from '../../onnx/read.js';
@@ -11,6 +12,9 @@ import { PareError } from '../../util/errors.js';
 import { formatBytes, formatCount, formatShape, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { parseShape } from '../parse.js';
+
+/** Ops that only pass a value through (inference): not worth a row in the table. */
+const TRIVIAL_OPS = new Set(['Identity', 'Dropout']);
 
 /** `--input-shape 1x3x224x224` (first input) or `name=1x3x224x224[,name2=...]`. */
 export function parseInputShapes(model: Model, text: string | undefined): Record<string, number[]> {
@@ -45,12 +49,14 @@ export function parseInputShapes(model: Model, text: string | undefined): Record
 export async function loadWithShapes(
   file: string,
   inputShape: string | undefined,
-): Promise<{ model: Model; warnings: string[] }> {
+): Promise<{ model: Model; warnings: string[]; numerics: string[] }> {
   const model = readModel(file);
   const inputShapes = parseInputShapes(model, inputShape);
   let diags = inferShapes(model.graph, { inputShapes });
   if (diags.some((d) => d.severity !== 'info')) diags = await inferShapesWithRuntime(model, { inputShapes });
-  return { model, warnings: diags.map(formatDiagnostic) };
+  // The model's own values, named, so that what they break later is not blamed on pare.
+  const numerics = weightDiagnostics(model.graph).map(formatDiagnostic);
+  return { model, warnings: [...diags.map(formatDiagnostic), ...numerics], numerics };
 }
 
 export function inspectCommand(io: CliIO): Command {
@@ -86,13 +92,18 @@ export function inspectCommand(io: CliIO): Command {
         return;
       }
       for (const w of warnings) io.err(w);
-      const rows = layers.map((l) => [
-        l.name,
-        l.op,
-        formatShape(l.outputShape ?? undefined),
-        l.params ? formatCount(l.params) : '',
-        l.macs ? formatCount(l.macs) : '',
-      ]);
+      // Pass-through nodes (an exporter's Identity in front of every de-duplicated weight) would
+      // bury the layers: the table leaves them out and says how many (--json lists every node).
+      const trivial = layers.filter((l) => TRIVIAL_OPS.has(l.op) && !l.params && !l.macs);
+      const rows = layers
+        .filter((l) => !trivial.includes(l))
+        .map((l) => [
+          l.name,
+          l.op,
+          formatShape(l.outputShape ?? undefined),
+          l.params ? formatCount(l.params) : '',
+          l.macs ? formatCount(l.macs) : '',
+        ]);
       io.out(
         renderTable(['layer', 'op', 'output', 'params', 'MACs'], rows, [
           'left',
@@ -103,8 +114,12 @@ export function inspectCommand(io: CliIO): Command {
         ]),
       );
       const ins = model.graph.feedInputs.map((v) => `${v.name} ${formatShape(v.shape)}`).join(', ');
+      const hidden =
+        trivial.length > 0
+          ? ` (${trivial.length} pass-through ${[...new Set(trivial.map((l) => l.op))].join('/')} not listed)`
+          : '';
       io.out(
-        `${file}: ${model.graph.nodes.length} nodes, input ${ins}\n` +
+        `${file}: ${model.graph.nodes.length} nodes${hidden}, input ${ins}\n` +
           `params ${costs.params.toLocaleString('en-US')} (${formatCount(costs.params)}), ` +
           `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample, ` +
           `activations ${formatBytes(costs.activationBytes)}`,

@@ -18,12 +18,14 @@ import {
 import { type Recipe, recipeNames, recipes } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
+import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
 import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
-import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
+import { checkOutputPaths } from '../output-paths.js';
+import { parseFloatOption, parseIntOption } from '../parse.js';
 import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
@@ -180,7 +182,12 @@ export function pruneReport(
     })),
     skipped: Object.fromEntries(r.importance.skipped),
     verify: r.verify
-      ? { passed: r.verify.passed, maxAbsDiff: r.verify.maxAbsDiff, maxAbsOutput: r.verify.maxAbsOutput }
+      ? {
+          passed: r.verify.passed,
+          maxAbsDiff: r.verify.maxAbsDiff,
+          maxAbsOutput: r.verify.maxAbsOutput,
+          relativeError: r.verify.relativeError,
+        }
       : null,
     recovery: r.recovery ?? null,
     seconds: r.seconds,
@@ -248,7 +255,14 @@ export function pruneCommand(io: CliIO): Command {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
   return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
-    checkOutputPath(file, opts.output);
+    checkOutputPaths(
+      [{ flag: 'model', path: file }],
+      [
+        { flag: '-o', path: opts.output },
+        opts.planOut ? { flag: '--plan-out', path: opts.planOut } : undefined,
+        opts.report ? { flag: '--report', path: opts.report } : undefined,
+      ],
+    );
     const recipe = opts.method ? recipeOf(opts.method) : undefined;
     // A recipe fills in what the user did not set explicitly.
     const given = (key: string) => command.getOptionValueSource(key) === 'cli';
@@ -259,7 +273,8 @@ export function pruneCommand(io: CliIO): Command {
       if (!given('search') && !given('global')) opts.search = recipe.search;
       if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
     }
-    const { model } = await loadWithShapes(file, opts.inputShape);
+    const { model, numerics } = await loadWithShapes(file, opts.inputShape);
+    for (const w of numerics) io.err(w);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib
@@ -344,8 +359,7 @@ export function pruneCommand(io: CliIO): Command {
       io.err(
         `note: target ${t.metric}=${t.fraction} not met within ±${t.tolerance * 100}%: reached ${t.achieved.toFixed(4)}${t.note ? ` (${t.note})` : ''}`,
       );
-    if (result.verify)
-      io.out(`verified: max |pruned − masked| = ${result.verify.maxAbsDiff.toExponential(2)}`);
+    if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
     const rec = result.recovery;
     if (rec) io.out(recoveryLine(rec));
     io.out(

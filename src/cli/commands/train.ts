@@ -5,7 +5,7 @@ import { Command } from 'commander';
 import type { OptimizerOptions } from '../../autodiff/optim/optimizer.js';
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
-import { loadCheckpointState, saveCheckpoint } from '../../train/checkpoint.js';
+import { loadCheckpointState, saveCheckpoint, sidecarPath } from '../../train/checkpoint.js';
 import { type FeatureDistillation, parseFeaturePairs } from '../../train/feature-pairs.js';
 import { reinitializeModel } from '../../train/reinit.js';
 import { parseSchedule } from '../../train/schedule.js';
@@ -14,7 +14,8 @@ import { PareError } from '../../util/errors.js';
 import { addDataOptions, type DataCliOptions, loadData, recordPreprocess } from '../data-options.js';
 import { formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
-import { checkOutputPath, parseFloatOption, parseIntOption } from '../parse.js';
+import { checkOutputPaths } from '../output-paths.js';
+import { parseFloatOption, parseIntOption } from '../parse.js';
 import { formatEta, ProgressLine } from '../progress.js';
 
 interface TrainCliOptions extends DataCliOptions {
@@ -135,7 +136,13 @@ export function trainCommand(io: CliIO): Command {
     )
     .option('--json', 'print one JSON object at the end');
   return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
-    checkOutputPath(file, opts.output);
+    checkOutputPaths(
+      [{ flag: 'model', path: file }, opts.teacher ? { flag: '--teacher', path: opts.teacher } : undefined],
+      [
+        { flag: '-o', path: opts.output },
+        { flag: '-o (its checkpoint sidecar)', path: sidecarPath(opts.output) },
+      ],
+    );
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
     const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
     const read = readModel(resume ? opts.output : file);

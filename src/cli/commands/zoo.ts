@@ -6,6 +6,7 @@ import { PareError } from '../../util/errors.js';
 import { buildZooModel, zooModels } from '../../zoo/registry.js';
 import { renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
+import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption, parseShape } from '../parse.js';
 
 interface ZooCliOptions {
@@ -56,6 +57,7 @@ export function zooCommand(io: CliIO): Command {
         throw new PareError('PARE_CONFIG', `pare zoo ${name}: missing -o FILE`, {
           notes: [`e.g. pare zoo ${name} -o ${name}.onnx`],
         });
+      checkOutputPaths([], [{ flag: '-o', path: opts.output }]);
       let inputShape = opts.inputShape ? parseShape(opts.inputShape) : undefined;
       if (inputShape?.length === 4) inputShape = inputShape.slice(1);
       const model = buildZooModel(name, {
