@@ -85,7 +85,8 @@ export function layerChart(layers: readonly LayerRecord[]): TopLevelSpec | undef
           type: 'nominal',
           scale: STAGES,
           sort: STAGES.domain,
-          legend: i === panels.length - 1 ? { title: null, orient: 'top-right' } : null,
+          // One shared scale, so one legend (Vega-Lite merges identical legend definitions).
+          legend: { title: null, orient: 'bottom', direction: 'horizontal' },
         },
         order: { field: 'order', type: 'quantitative' },
       },
@@ -178,7 +179,8 @@ export function runLabel(run: RunRecord): string {
  */
 export function tradeoffChart(runs: readonly RunRecord[]): TopLevelSpec | undefined {
   const points: { label: string; stage: string; macs?: number; latency?: number; accuracy: number }[] = [];
-  const originals = new Set<string>();
+  // A model that is some run's output is already a result point (a prune followed by a fine-tune).
+  const originals = new Set<string>(runs.flatMap((r) => (r.output ? [r.output] : [])));
   for (const run of runs) {
     const a = run.after;
     if (a?.accuracy !== undefined && a.accuracy !== null)
@@ -221,22 +223,27 @@ export function tradeoffChart(runs: readonly RunRecord[]): TopLevelSpec | undefi
           scale: { zero: false },
           axis: { format: '.0%' },
         },
+        color: {
+          field: 'stage',
+          type: 'nominal',
+          scale: { domain: ['before', 'after'], range: [palette.muted, palette.after] },
+          legend: {
+            title: null,
+            orient: 'bottom-right',
+            labelExpr: "datum.label === 'before' ? 'started from' : 'result'",
+          },
+        },
       },
       layer: [
         {
           mark: { type: 'point', size: 70, strokeWidth: 2 },
           encoding: {
-            color: { field: 'stage', type: 'nominal', scale: STAGES, legend: { title: null } },
-            fill: {
-              field: 'stage',
-              type: 'nominal',
-              scale: { domain: STAGES.domain, range: ['white', palette.after] },
-              legend: null,
-            },
+            // Hollow originals, filled results; by value so that only the colour has a legend.
+            fill: { condition: { test: "datum.stage === 'after'", value: palette.after }, value: 'white' },
           },
         },
         {
-          mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 10, color: palette.muted },
+          mark: { type: 'text', align: 'left', dx: 7, dy: -7, fontSize: 10 },
           encoding: { text: { field: 'label' } },
         },
       ],

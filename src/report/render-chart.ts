@@ -1,7 +1,7 @@
 // Vega-Lite specs rendered to SVG text in Node, at write time, so the HTML report carries finished
 // pictures and needs neither scripts nor the network when it is opened.
 
-import { parse, View } from 'vega';
+import { type LoggerInterface, parse, View, Warn } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 import { PareError } from '../util/errors.js';
 
@@ -37,14 +37,45 @@ const config: NonNullable<TopLevelSpec['config']> = {
   range: { category: [...palette.categories] },
 };
 
+/** A logger that keeps Vega's warnings as data instead of printing them (library code never prints). */
+function collectingLogger(warnings: string[]): LoggerInterface {
+  let level = Warn;
+  const logger: LoggerInterface = {
+    level(l?: number) {
+      if (l === undefined) return level as never;
+      level = l;
+      return logger as never;
+    },
+    error: (...args: readonly unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+      return logger;
+    },
+    warn: (...args: readonly unknown[]) => {
+      warnings.push(args.map(String).join(' '));
+      return logger;
+    },
+    info: () => logger,
+    debug: () => logger,
+  } as LoggerInterface;
+  return logger;
+}
+
+export interface RenderedChart {
+  readonly svg: string;
+  /** What Vega-Lite and Vega warned about (a spec mistake); empty for a clean chart. */
+  readonly warnings: readonly string[];
+}
+
 /** Render one Vega-Lite spec to an SVG document string (no scripts, no external references). */
-export async function renderChartSvg(spec: TopLevelSpec): Promise<string> {
+export async function renderChartSvg(spec: TopLevelSpec): Promise<RenderedChart> {
   let view: View | undefined;
+  const warnings: string[] = [];
+  const logger = collectingLogger(warnings);
   try {
-    const vega = compile({ ...spec, config: { ...config, ...spec.config } }).spec;
+    const vega = compile({ ...spec, config: { ...config, ...spec.config } }, { logger }).spec;
     // renderer 'none': nothing is drawn to a canvas; toSVG builds the markup from the scenegraph.
-    view = new View(parse(vega), { renderer: 'none' });
-    return await view.toSVG();
+    view = new View(parse(vega), { renderer: 'none', logger, logLevel: Warn });
+    return { svg: await view.toSVG(), warnings };
   } catch (cause) {
     throw new PareError(
       'PARE_INTERNAL',

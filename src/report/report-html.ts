@@ -5,16 +5,18 @@ import { runLabel, tradeoffChart } from './charts.js';
 import { escapeHtml, formatCount, formatMs, formatPercent, htmlTable } from './html.js';
 import { REPORT_CSS } from './report-style.js';
 import type { RunRecord } from './run-record.js';
-import { figure, runSection } from './run-section.js';
+import { figure, runSection, type WarningSink } from './run-section.js';
 
 export interface ReportHtmlOptions {
   /** Page title; defaults to the runs' labels. */
   readonly title?: string;
   /** Shown under the title, e.g. the time and the tool version. */
   readonly subtitle?: string;
+  /** Receives chart warnings (a spec mistake in pare, or odd data); they are dropped otherwise. */
+  readonly onWarning?: WarningSink;
 }
 
-async function comparison(runs: readonly RunRecord[]): Promise<string> {
+async function comparison(runs: readonly RunRecord[], warn: WarningSink): Promise<string> {
   const rows = runs.map((r, i) => [
     { html: `<a href="#run-${i}">${escapeHtml(runLabel(r))}</a>` },
     r.kind,
@@ -32,6 +34,7 @@ async function comparison(runs: readonly RunRecord[]): Promise<string> {
     'all',
     tradeoffChart(runs),
     'Filled: each run’s result; hollow: the model it started from.',
+    warn,
   );
   const note = chart
     ? ''
@@ -46,9 +49,10 @@ export async function renderReportHtml(
 ): Promise<string> {
   if (runs.length === 0) throw new RangeError('renderReportHtml: no runs to report');
   const title = options.title ?? `pare report: ${runs.map(runLabel).join(', ')}`;
+  const warn = options.onWarning ?? (() => {});
   const sections: string[] = [];
-  if (runs.length > 1) sections.push(await comparison(runs));
-  for (const [i, run] of runs.entries()) sections.push(await runSection(run, i));
+  if (runs.length > 1) sections.push(await comparison(runs, warn));
+  for (const [i, run] of runs.entries()) sections.push(await runSection(run, i, warn));
   return `<!doctype html>
 <html lang="en">
 <head>

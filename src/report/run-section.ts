@@ -15,15 +15,20 @@ import {
 import { renderChartSvg } from './render-chart.js';
 import type { RunRecord } from './run-record.js';
 
+/** Receives what the chart renderer warned about (a chart spec mistake). */
+export type WarningSink = (text: string) => void;
+
 /** A chart inside a figure the browser test can find by `data-chart`. */
 export async function figure(
   name: string,
   run: number | 'all',
   spec: TopLevelSpec | undefined,
   caption: string,
+  warn: WarningSink,
 ): Promise<string> {
   if (!spec) return '';
-  const svg = await renderChartSvg(spec);
+  const { svg, warnings } = await renderChartSvg(spec);
+  for (const w of warnings) warn(`chart '${name}': ${w}`);
   return `<figure class="chart" data-chart="${name}" data-run="${run}">${svg}<figcaption>${escapeHtml(caption)}</figcaption></figure>`;
 }
 
@@ -157,7 +162,7 @@ function groupSections(run: RunRecord): string {
 }
 
 /** The section for run `index` of the report. */
-export async function runSection(run: RunRecord, index: number): Promise<string> {
+export async function runSection(run: RunRecord, index: number, warn: WarningSink): Promise<string> {
   const parts: string[] = [];
   parts.push(
     `<h2><span class="kind">${escapeHtml(run.kind)}</span>${escapeHtml(runLabel(run))}</h2>`,
@@ -174,6 +179,7 @@ export async function runSection(run: RunRecord, index: number): Promise<string>
         index,
         layerChart(layers),
         `${layers.length} layers in graph order, ${pruned} of them made cheaper; grey is what pruning removed.`,
+        warn,
       ),
       `<details><summary>per-layer table</summary>${layerTable(run)}</details>`,
     );
@@ -186,6 +192,7 @@ export async function runSection(run: RunRecord, index: number): Promise<string>
         index,
         trainingChart(run.history),
         'Per epoch; test figures on the held-out split.',
+        warn,
       ),
     );
   if (run.sensitivity && run.sensitivity.curves.length > 0) {
@@ -199,7 +206,8 @@ export async function runSection(run: RunRecord, index: number): Promise<string>
         'sensitivity',
         index,
         sensitivityChart(s),
-        `Each line prunes one ${s.curves.length > 0 ? 'unit' : ''} alone, the rest intact${how ? ` (${how})` : ''}.`,
+        `Each line prunes one group or layer alone, the rest intact${how ? ` (${how})` : ''}.`,
+        warn,
       ),
     );
   }
