@@ -50,7 +50,7 @@ export const dataFormats = {
     load: (path, split) => loadNpyDataset(path, split),
   },
   folder: {
-    summary: 'PNG images in one sub-folder per class, optionally under train/ and test/',
+    summary: 'JPEG or PNG images in one sub-folder per class, optionally under train/ and test/ (or val/)',
     detect: () => false,
     load: (path, split, options) => loadImageFolderDataset(path, split, options),
   },

@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PareError } from '../util/errors.js';
 import type { Dataset } from './dataset.js';
@@ -20,6 +21,19 @@ function tree(name: string, files: Record<string, RasterImage | Uint8Array>): st
     writeFileSync(full, content instanceof Uint8Array ? content : encodePng(content));
   }
   return dir;
+}
+
+/** A JPEG of `width`×`height` whose pixel (x, y) is `colour(x, y)` (1 or 3 values), via sharp. */
+async function jpeg(
+  width: number,
+  height: number,
+  channels: 1 | 3,
+  colour: (x: number, y: number) => number[],
+): Promise<Uint8Array> {
+  const raw = new Uint8Array(width * height * channels);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) raw.set(colour(x, y), (y * width + x) * channels);
+  return sharp(raw, { raw: { width, height, channels } }).jpeg({ quality: 95 }).toBuffer();
 }
 
 const gray = (width: number, height: number, values: number[]): RasterImage => ({
@@ -107,19 +121,51 @@ describe('loadImageFolderDataset', () => {
         'resize them all with --resize HxW',
     );
     const ds = await loadImageFolderDataset(dir, 'train', { imageSize: [1, 2] });
-    // Half-pixel centres: output x=0 samples source x=0.5 → 20; x=1 samples 2.5 → 100.
-    expect(bytesOf(ds, 0)).toEqual([20, 100]);
+    // Antialiased bilinear (sharp's linear kernel, like PIL's BILINEAR that torchvision's Resize
+    // uses): halving widens the triangle to 4 source pixels, weights 1/8, 3/8, 3/8, 1/8 with the
+    // edge repeated: (0+0·3+40·3+80)/8 = 25 and (40+80·3+120·3+120)/8 = 95.
+    expect(bytesOf(ds, 0)).toEqual([25, 95]);
     expect(bytesOf(ds, 1)).toEqual([10, 20]);
   });
 
-  it('explains JPEG files, empty class folders and missing splits', async () => {
-    const jpeg = tree('jpeg', { 'a/photo.jpg': Uint8Array.of(0xff, 0xd8, 0xff, 0xe0) });
-    expect((await failure(loadImageFolderDataset(jpeg, 'train'))).message).toBe(
-      `'${join(jpeg, 'a/photo.jpg')}': JPEG is not supported yet, convert to PNG`,
+  it('reads JPEG photos (colour and gray) next to PNGs, resizing them while decoding', async () => {
+    // Flat colours survive JPEG's compression to within a few levels; a gradient checks orientation.
+    const dir = tree('jpeg', {
+      'red/1.jpg': await jpeg(16, 12, 3, () => [200, 30, 40]),
+      'red/2.JPEG': await jpeg(16, 12, 3, (x) => [x * 16, 0, 0]),
+      'gray/1.jpg': await jpeg(16, 12, 1, () => [90]),
+      'gray/2.png': gray(16, 12, Array(16 * 12).fill(250)),
+    });
+    const ds = await loadImageFolderDataset(dir, 'train');
+    expect(ds.classNames).toEqual(['gray', 'red']);
+    expect(ds.sampleShape).toEqual([3, 12, 16]);
+    expect(Array.from(ds.labels)).toEqual([0, 0, 1, 1]);
+    const near = (got: number[], want: number, tol = 4) => got.every((v) => Math.abs(v - want) <= tol);
+    const plane = 12 * 16;
+    const planes = (i: number) => [0, 1, 2].map((c) => bytesOf(ds, i).slice(c * plane, (c + 1) * plane));
+    expect(planes(0).map((p) => near(p, 90))).toEqual([true, true, true]);
+    expect(planes(1).map((p) => near(p, 250, 0))).toEqual([true, true, true]);
+    expect(planes(2).map((p, c) => near(p, [200, 30, 40][c]!))).toEqual([true, true, true]);
+    const ramp = planes(3)[0]!;
+    expect(ramp[15]! - ramp[0]!).toBeGreaterThan(200); // left dark, right bright: not mirrored
+    const small = await loadImageFolderDataset(dir, 'train', { imageSize: [6, 8] });
+    expect(small.sampleShape).toEqual([3, 6, 8]);
+    const smallPlane = bytesOf(small, 2).slice(0, 48);
+    expect(near(smallPlane, 200)).toBe(true);
+  });
+
+  it('names a damaged image, an empty class folder and a missing split', async () => {
+    const broken = tree('broken', { 'a/photo.jpg': Uint8Array.of(0xff, 0xd8, 0xff, 0xe0) });
+    const damaged = await failure(loadImageFolderDataset(broken, 'train'));
+    expect(damaged.code).toBe('PARE_DATA');
+    expect(damaged.message).toMatch(
+      new RegExp(
+        `^'${join(broken, 'a/photo.jpg')}': cannot decode the image \\(.+\\); replace or remove the file$`,
+      ),
     );
     const empty = tree('empty-class', { 'a/1.png': gray(1, 1, [0]), 'b/readme.txt': Uint8Array.of(1) });
     expect((await failure(loadImageFolderDataset(empty, 'train'))).message).toBe(
-      `class folder '${join(empty, 'b')}' has no PNG images`,
+      `class folder '${join(empty, 'b')}' has no JPEG or PNG images`,
     );
     const noTest = tree('no-test', { 'train/a/1.png': gray(1, 1, [0]) });
     const error = await failure(loadImageFolderDataset(noTest, 'test'));

@@ -1,16 +1,18 @@
-// A folder of PNG images with one sub-folder per class (torchvision's ImageFolder layout), optionally
-// split into `train/` and `test/` (or `val/`). Images are decoded once at load and kept as bytes.
+// A folder of JPEG or PNG images with one sub-folder per class (torchvision's ImageFolder layout),
+// optionally split into `train/` and `test/` (or `val/`). Images are decoded (and resized) once at
+// load, in parallel, and kept as bytes, so training reads memory, never files.
 
-import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { PareError } from '../util/errors.js';
 import { ArrayDataset } from './array-dataset.js';
 import type { SampleShape, Split } from './dataset.js';
-import { formatShape, sampleSize } from './dataset.js';
+import { formatShape } from './dataset.js';
+import { decodeImageFile, decodeImageFiles } from './decode-image.js';
 import type { RasterImage } from './png-codec.js';
-import { decodePng } from './png-codec.js';
 import { isFolder, listFolder } from './read-data-file.js';
-import { resizeBilinear } from './resize.js';
+
+/** File names read as images (what sharp decodes; the common photo and scan formats). */
+const IMAGE_FILE = /^\.(png|jpe?g|webp|tiff?)$/i;
 
 export interface ImageFolderOptions {
   /** Resize every image to `[height, width]` at load; needed when the images differ in size. */
@@ -44,11 +46,10 @@ async function splitFolder(dir: string, split: Split): Promise<{ folder: string;
   );
 }
 
-/** Gray or RGB planes of one image (C×H×W bytes), dropping alpha and replicating gray as needed. */
-function toPlanes(image: RasterImage, channels: 1 | 3): Uint8Array {
+/** Gray or RGB planes of one image (C×H×W bytes) into `out`, replicating gray as needed. */
+function writePlanes(image: RasterImage, channels: 1 | 3, out: Uint8Array): void {
   const { width, height, data } = image;
   const plane = width * height;
-  const out = new Uint8Array(channels * plane);
   const colour = image.channels >= 3;
   for (let p = 0; p < plane; p++) {
     const at = p * image.channels;
@@ -61,6 +62,12 @@ function toPlanes(image: RasterImage, channels: 1 | 3): Uint8Array {
       for (let c = 0; c < 3; c++) out[c * plane + p] = data[at + (colour ? c : 0)]!;
     }
   }
+}
+
+/** The first plane of every sample: gray images were stored as three equal planes. */
+function firstPlanes(pixels: Uint8Array, count: number, plane: number): Uint8Array {
+  const out = new Uint8Array(count * plane);
+  for (let i = 0; i < count; i++) out.set(pixels.subarray(i * 3 * plane, i * 3 * plane + plane), i * plane);
   return out;
 }
 
@@ -85,9 +92,11 @@ export async function loadImageFolderDataset(
   for (const [label, name] of classNames.entries()) {
     const classDir = join(folder, name);
     if (!(await isFolder(classDir))) continue; // a class absent from the test split
-    const images = (await listFolder(classDir)).filter((n) => /^\.(png|jpe?g)$/i.test(extname(n)));
+    const images = (await listFolder(classDir)).filter((n) => IMAGE_FILE.test(extname(n)));
     if (images.length === 0) {
-      throw new PareError('PARE_DATA', `class folder '${classDir}' has no PNG images`, { file: classDir });
+      throw new PareError('PARE_DATA', `class folder '${classDir}' has no JPEG or PNG images`, {
+        file: classDir,
+      });
     }
     for (const image of images) {
       files.push(join(classDir, image));
@@ -99,22 +108,17 @@ export async function loadImageFolderDataset(
       file: folder,
     });
   }
-  // Sequential reads keep memory flat; decoding dominates anyway.
-  const images: RasterImage[] = [];
-  for (const file of files) images.push(decodePng(await readFile(file), file));
-  const channels = options.channels ?? (images.some((im) => im.channels >= 3) ? 3 : 1);
-  const first = images[0]!;
-  const [height, width] = options.imageSize ?? [first.height, first.width];
-  const shape: SampleShape = [channels, height, width];
-  const pixels = new Uint8Array(images.length * sampleSize(shape));
-  images.forEach((image, i) => {
-    const planes = toPlanes(image, channels);
-    if (image.height === height && image.width === width) {
-      pixels.set(planes, i * planes.length);
-    } else if (options.imageSize !== undefined) {
-      const out = pixels.subarray(i * sampleSize(shape), (i + 1) * sampleSize(shape));
-      resizeBilinear(planes, out, 1, [channels, image.height, image.width], [height, width]);
-    } else {
+  const size = options.imageSize;
+  const first = await decodeImageFile(files[0]!, size ? { size } : {});
+  const [height, width] = size ?? [first.height, first.width];
+  const plane = height * width;
+  // Colour until proven gray: samples are stored as 3 planes and reduced to 1 at the end when no
+  // image had colour (unless the caller chose).
+  const stored = options.channels ?? 3;
+  let pixels: Uint8Array = new Uint8Array(files.length * stored * plane);
+  let colour = false;
+  const place = (i: number, image: RasterImage) => {
+    if (image.height !== height || image.width !== width) {
       throw new PareError(
         'PARE_DATA',
         `image folder '${folder}': '${files[i]}' is ${formatShape([image.height, image.width])} but ` +
@@ -122,7 +126,14 @@ export async function loadImageFolderDataset(
         { file: files[i]! },
       );
     }
-  });
+    if (image.channels >= 3) colour = true;
+    writePlanes(image, stored, pixels.subarray(i * stored * plane, (i + 1) * stored * plane));
+  };
+  place(0, first);
+  await decodeImageFiles(files.slice(1), size ? { size } : {}, (i, image) => place(i + 1, image));
+  const channels = options.channels ?? (colour ? 3 : 1);
+  if (channels !== stored) pixels = firstPlanes(pixels, files.length, plane);
+  const shape: SampleShape = [channels, height, width];
   return new ArrayDataset({
     name: `folder:${dir} (${which})`,
     sampleShape: shape,

@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
+import { reportCommand } from './report.js';
 import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
@@ -20,6 +21,7 @@ export const commands = {
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,
+  report: reportCommand,
   demo: demoCommand,
   zoo: zooCommand,
 } satisfies Record<string, CommandFactory>;

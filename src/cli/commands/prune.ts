@@ -19,13 +19,21 @@ import { type Recipe, recipeNames, recipes } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
 import { describeVerification } from '../../surgery/verify.js';
-import { writeFileAtomic } from '../../util/atomic-write.js';
+import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
-import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
+import {
+  addDataOptions,
+  calibrationLoader,
+  type DataCliOptions,
+  loadData,
+  resolvePreprocess,
+} from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
+import { reportFormatOf, writeRunReport } from '../report-output.js';
+import { pruneRunRecord, type RunMeasurements } from '../run-records.js';
 import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
@@ -50,6 +58,7 @@ interface PruneCliOptions extends DataCliOptions {
   verify?: boolean;
   planOut?: string;
   report?: string;
+  evalData?: string;
   reduce?: string;
   scoreNorm?: string;
   criterionOpt: string[];
@@ -149,51 +158,6 @@ async function latencyOf(model: Model, threads: number | undefined): Promise<num
   return r.medianMs;
 }
 
-export function pruneReport(
-  file: string,
-  output: string,
-  r: PruneResult,
-  latency: { before?: number; after?: number },
-  method?: string,
-) {
-  return {
-    model: file,
-    output,
-    ...(method ? { method } : {}),
-    criterion: r.importance.criterion,
-    reduce: r.importance.reduce,
-    normalize: r.importance.normalize,
-    before: {
-      params: r.before.params,
-      macs: r.before.macs,
-      ...(latency.before !== undefined ? { latencyMs: latency.before } : {}),
-    },
-    after: {
-      params: r.after.params,
-      macs: r.after.macs,
-      ...(latency.after !== undefined ? { latencyMs: latency.after } : {}),
-    },
-    target: r.allocation.target ?? null,
-    groups: r.analysis.groups.map((g) => ({
-      id: g.id,
-      channels: g.size,
-      kept: r.allocation.kept.get(g.id)?.length ?? g.size,
-      ...(r.allocation.frozen.has(g.id) ? { frozen: r.allocation.frozen.get(g.id) } : {}),
-    })),
-    skipped: Object.fromEntries(r.importance.skipped),
-    verify: r.verify
-      ? {
-          passed: r.verify.passed,
-          maxAbsDiff: r.verify.maxAbsDiff,
-          maxAbsOutput: r.verify.maxAbsOutput,
-          relativeError: r.verify.relativeError,
-        }
-      : null,
-    recovery: r.recovery ?? null,
-    seconds: r.seconds,
-  };
-}
-
 export function pruneCommand(io: CliIO): Command {
   const cmd = new Command('prune')
     .description(
@@ -246,7 +210,11 @@ export function pruneCommand(io: CliIO): Command {
     .option('--ls-features <from>', 'least squares: inputs from the pruned (He 2017) or original (CaP) model')
     .option('--verify', 'prove the pruned model equals the masked original on random inputs')
     .option('--plan-out <file>', 'write the pruning plan (re-apply with pare apply)')
-    .option('--report <file>', 'write a JSON report')
+    .option('--report <file>', 'write a report: FILE.html (a page with charts) or FILE.json (the run record)')
+    .option(
+      '--eval-data <spec>',
+      'measure top-1 accuracy before and after on this data (test split), for the report',
+    )
     .option('--reduce <how>', 'reduce member scores across a group: mean, sum, max, first')
     .option('--score-norm <how>', 'normalise group scores: none, mean, max, sum, standardize')
     .option('--criterion-opt <key=value>', 'criterion option (repeatable)', collect, [])
@@ -263,6 +231,7 @@ export function pruneCommand(io: CliIO): Command {
         opts.report ? { flag: '--report', path: opts.report } : undefined,
       ],
     );
+    if (opts.report) reportFormatOf(opts.report);
     const recipe = opts.method ? recipeOf(opts.method) : undefined;
     // A recipe fills in what the user did not set explicitly.
     const given = (key: string) => command.getOptionValueSource(key) === 'cli';
@@ -312,10 +281,20 @@ export function pruneCommand(io: CliIO): Command {
     const latency = opts.latency
       ? { before: await latencyOf(model, threads), after: await latencyOf(result.model, threads) }
       : {};
+    const measured = await accuracyBeforeAfter(model, result.model, opts, threads);
     writeModel(result.model, opts.output);
     if (opts.planOut) await writePlan(opts.planOut, result.allocation.plan);
-    const report = pruneReport(file, opts.output, result, latency, opts.method);
-    if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+    // The data preprocessing applies to the calibration and evaluation images; none when neither ran.
+    const preprocess = opts.calib || opts.evalData ? resolvePreprocess(opts, model) : null;
+    const report = pruneRunRecord(
+      file,
+      opts.output,
+      result,
+      { latency, preprocess, ...measured },
+      opts.method,
+      command,
+    );
+    if (opts.report) await writeRunReport(opts.report, [report]);
     if (opts.json) {
       io.out(JSON.stringify(report));
       return;
@@ -366,6 +345,30 @@ export function pruneCommand(io: CliIO): Command {
       `wrote ${opts.output}${opts.planOut ? `, plan ${opts.planOut}` : ''}${opts.report ? `, report ${opts.report}` : ''}`,
     );
   });
+}
+
+/** Top-1 of the original and the pruned model on `--eval-data` (nothing without it). */
+async function accuracyBeforeAfter(
+  original: Model,
+  pruned: Model,
+  opts: PruneCliOptions,
+  threads: number | undefined,
+): Promise<Omit<RunMeasurements, 'latency'>> {
+  if (!opts.evalData) return {};
+  const data = await loadData(
+    opts.evalData,
+    'test',
+    original,
+    { ...opts, batch: opts.batch ?? '256' },
+    'eval',
+  );
+  const options = threads ? { threads } : {};
+  const before = await evaluateModel(original, data.loader, options);
+  const after = await evaluateModel(pruned, data.loader, options);
+  return {
+    accuracy: { before: before.top1, after: after.top1, loss: { before: before.loss, after: after.loss } },
+    accuracyData: opts.evalData,
+  };
 }
 
 /** One line on what recovery did and what it cost. */

@@ -5,7 +5,9 @@ import { Command } from 'commander';
 import type { OptimizerOptions } from '../../autodiff/optim/optimizer.js';
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
+import { computeCosts } from '../../ops/costs.js';
 import { loadCheckpointState, saveCheckpoint, sidecarPath } from '../../train/checkpoint.js';
+import { evaluateModel } from '../../train/evaluate.js';
 import { type FeatureDistillation, parseFeaturePairs } from '../../train/feature-pairs.js';
 import { reinitializeModel } from '../../train/reinit.js';
 import { parseSchedule } from '../../train/schedule.js';
@@ -17,6 +19,8 @@ import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
 import { formatEta, ProgressLine } from '../progress.js';
+import { reportFormatOf, writeRunReport } from '../report-output.js';
+import { trainRunRecord } from '../run-records.js';
 
 interface TrainCliOptions extends DataCliOptions {
   data: string;
@@ -46,6 +50,7 @@ interface TrainCliOptions extends DataCliOptions {
   kdFeatureLoss: string;
   kdBeta?: string;
   testData?: string;
+  report?: string;
   json?: boolean;
 }
 
@@ -134,15 +139,21 @@ export function trainCommand(io: CliIO): Command {
       'auto, dnnl (oneDNN addon, npm run build:dnnl), nchwc (ORT blocked conv kernels) or standard ONNX ops',
       'auto',
     )
+    .option(
+      '--report <file>',
+      'write a report: FILE.html (training curves, sizes) or FILE.json (the run record); evaluates the starting model first',
+    )
     .option('--json', 'print one JSON object at the end');
-  return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions) => {
+  return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions, command: Command) => {
     checkOutputPaths(
       [{ flag: 'model', path: file }, opts.teacher ? { flag: '--teacher', path: opts.teacher } : undefined],
       [
         { flag: '-o', path: opts.output },
         { flag: '-o (its checkpoint sidecar)', path: sidecarPath(opts.output) },
+        opts.report ? { flag: '--report', path: opts.report } : undefined,
       ],
     );
+    if (opts.report) reportFormatOf(opts.report);
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
     const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
     const read = readModel(resume ? opts.output : file);
@@ -158,6 +169,10 @@ export function trainCommand(io: CliIO): Command {
     const test = await loadData(opts.data, 'test', model, { ...opts, batch: '500' }, 'eval');
     const teacher = opts.teacher ? readModel(opts.teacher) : undefined;
     const epochs = parseIntOption(opts.epochs, '--epochs');
+    // The report compares against where training started (after pruning, say): one test pass.
+    const threads = opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {};
+    const start = opts.report ? await evaluateModel(model, test.loader, threads) : undefined;
+    const startCosts = opts.report ? computeCosts(model.graph) : undefined;
     const progress = new ProgressLine(io.isTTY && !opts.json);
     const totalSteps = opts.steps
       ? parseIntOption(opts.steps, '--steps')
@@ -245,10 +260,26 @@ export function trainCommand(io: CliIO): Command {
       unfolded_bn: result.unfoldedBatchNorm,
       ...(result.features.length > 0 ? { kd_features: result.features } : {}),
     };
+    if (opts.report && startCosts) {
+      const accuracy = start ? { before: start.top1, loss: { before: start.loss } } : {};
+      const record = trainRunRecord(
+        file,
+        opts.output,
+        startCosts,
+        result,
+        {
+          accuracy,
+          accuracyData: opts.data,
+          preprocess: train.preprocess,
+        },
+        command,
+      );
+      await writeRunReport(opts.report, [record]);
+    }
     if (opts.json) io.out(JSON.stringify(summary));
     else
       io.out(
-        `wrote ${opts.output}: test acc ${last?.test ? formatPercent(last.test.top1) : 'n/a'}, ${Math.round(result.trainImgPerSec)} img/s training`,
+        `wrote ${opts.output}${opts.report ? `, report ${opts.report}` : ''}: test acc ${last?.test ? formatPercent(last.test.top1) : 'n/a'}, ${Math.round(result.trainImgPerSec)} img/s training`,
       );
   });
 }
