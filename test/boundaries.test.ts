@@ -12,7 +12,7 @@ const allowed: Record<string, readonly string[]> = {
   analysis: ['ir', 'ops'],
   criteria: ['ir', 'ops', 'analysis', 'runtime', 'autodiff', 'data', 'linear'],
   linear: ['ir', 'ops', 'analysis', 'runtime'],
-  allocate: ['ir', 'ops', 'analysis', 'criteria'],
+  allocate: ['ir', 'ops', 'analysis', 'criteria', 'runtime'],
   surgery: ['ir', 'ops', 'analysis', 'runtime', 'onnx'],
   autodiff: ['ir', 'ops'],
   runtime: ['ir', 'onnx'],

@@ -10,6 +10,7 @@ import { type AllocationConstraints, type Frozen, type GroupLimits, resolveLimit
 import { CostModel, type Costs } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import { keepTop } from './keep-top.js';
+import type { LatencyModel } from './latency-model.js';
 import { compilePattern } from './name-pattern.js';
 import { searchTarget, type TargetReport } from './target-search.js';
 
@@ -32,6 +33,17 @@ export type AllocationTarget =
       /** Bisection over the global score threshold (default) or over one uniform ratio. */
       readonly search?: 'global' | 'uniform';
       /** Accepted relative error of the kept cost (default 0.01: ±1 % of fraction·cost). */
+      readonly tolerance?: number;
+    }
+  /**
+   * Keep `fraction` of the predicted latency of the tabled layers (LatencyModel: per-layer times
+   * measured on the target runtime); pruneModel checks the whole model measured.
+   */
+  | {
+      readonly kind: 'latency';
+      readonly fraction: number;
+      readonly model: LatencyModel;
+      readonly search?: 'global' | 'uniform';
       readonly tolerance?: number;
     }
   /** The criterion chooses the width (pfgdf: Importance.suggestedKeep). */
@@ -104,8 +116,16 @@ export function allocate(
       counts = Int32Array.from(limits, (l) => l.allowed(target.keep.get(l.group.id) ?? l.group.size));
       break;
     case 'macs':
-    case 'params': {
-      const r = searchTarget(limits, scores, model, target, options.roundTo);
+    case 'params':
+    case 'latency': {
+      const r = searchTarget(
+        limits,
+        scores,
+        model,
+        target,
+        options.roundTo,
+        target.kind === 'latency' ? target.model : undefined,
+      );
       counts = r.counts;
       report = r.report;
       break;

@@ -1,4 +1,4 @@
-// Search for the plan whose exact MACs (or parameters) are closest to fraction·base: bisection over
+// Search for the plan whose exact MACs (or parameters, or predicted latency) are closest to fraction·base: bisection over
 // the length of the global removal order (a global score threshold), or over one uniform ratio.
 // Both costs are monotone in the search variable, so bisection finds the two plans around the
 // target; the closer one wins. When neither is within tolerance, the report says why.
@@ -7,9 +7,10 @@ import { PareError } from '../util/errors.js';
 import type { GroupLimits } from './constraints.js';
 import type { CostModel } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
+import type { LatencyModel } from './latency-model.js';
 
 export interface TargetReport {
-  readonly metric: 'macs' | 'params';
+  readonly metric: 'macs' | 'params' | 'latency';
   /** Requested fraction of the original cost to keep. */
   readonly fraction: number;
   /** Fraction kept by the chosen plan. */
@@ -24,7 +25,7 @@ export interface TargetReport {
 }
 
 export interface TargetSpec {
-  readonly kind: 'macs' | 'params';
+  readonly kind: 'macs' | 'params' | 'latency';
   readonly fraction: number;
   readonly search?: 'global' | 'uniform';
   readonly tolerance?: number;
@@ -38,6 +39,7 @@ export function searchTarget(
   model: CostModel,
   target: TargetSpec,
   roundTo = 1,
+  latency?: LatencyModel,
 ): { counts: Int32Array; report: TargetReport } {
   const metric = target.kind;
   const tolerance = target.tolerance ?? 0.01;
@@ -51,8 +53,14 @@ export function searchTarget(
       },
     );
   if (!(tolerance >= 0)) throw new PareError('PARE_CONFIG', `target tolerance ${tolerance} is negative`);
-  const base = model.base[metric];
-  const cost = (c: Int32Array) => model.predictCounts(c)[metric] / base;
+  let cost: (c: Int32Array) => number;
+  if (metric === 'latency') {
+    if (!latency) throw new PareError('PARE_INTERNAL', 'a latency target needs a latency model');
+    cost = (c) => latency.predictCounts(c) / latency.baseMs;
+  } else {
+    const base = model.base[metric];
+    cost = (c) => model.predictCounts(c)[metric] / base;
+  }
   let countsAt: (x: number) => Int32Array;
   let hiX: number;
   let step: (lo: number, hi: number) => number | undefined;

@@ -2,6 +2,7 @@
 
 import { Command } from 'commander';
 import type { Model } from '../../ir/model.js';
+import { type DeclaredInterface, declaredInterface } from '../../methods/declared-interface.js';
 import { readModel } from '../../onnx/read.js';
 import { computeCosts } from '../../ops/costs.js';
 import { inferShapes } from '../../ops/infer-shapes.js';
@@ -45,12 +46,13 @@ export function parseInputShapes(model: Model, text: string | undefined): Record
 export async function loadWithShapes(
   file: string,
   inputShape: string | undefined,
-): Promise<{ model: Model; warnings: string[] }> {
+): Promise<{ model: Model; warnings: string[]; declared: DeclaredInterface }> {
   const model = readModel(file);
+  const declared = declaredInterface(model.graph);
   const inputShapes = parseInputShapes(model, inputShape);
   let diags = inferShapes(model.graph, { inputShapes });
   if (diags.some((d) => d.severity !== 'info')) diags = await inferShapesWithRuntime(model, { inputShapes });
-  return { model, warnings: diags.map(formatDiagnostic) };
+  return { model, warnings: diags.map(formatDiagnostic), declared };
 }
 
 export function inspectCommand(io: CliIO): Command {
