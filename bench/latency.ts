@@ -5,11 +5,11 @@
 // models; medians of per-round ratios), at batch 1 and 16, 2 threads, `--repeats` times, with the
 // load average before each. PyTorch's own latency of the original is the peer figure.
 // Run: nice -n 10 npx tsx bench/latency.ts [--models resnet18,resnet50,mobilenet_v2] [--repeats 3]
-//      [--batches 1,16] [--latency-batches 1] [--out DIR (default .bench-out/latency)]
+//      [--batches 1,16] [--latency-batches 1] [--out DIR (default $TMPDIR/pare-bench-latency)]
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { memoryIO } from '../src/cli/io.js';
@@ -25,7 +25,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     batches: { type: 'string', default: '1,16' },
     'latency-batches': { type: 'string', default: '1' },
-    out: { type: 'string', default: '.bench-out/latency' },
+    out: { type: 'string', default: join(tmpdir(), 'pare-bench-latency') },
   },
 });
 const models = values.models.split(',');

@@ -12,6 +12,7 @@ import { globalSequence, keptFromPrefix } from './global-order.js';
 import { keepTop } from './keep-top.js';
 import type { LatencyModel } from './latency-model.js';
 import { compilePattern } from './name-pattern.js';
+import type { SensitivityCurves } from './sensitivity-curves.js';
 import { searchTarget, type TargetReport } from './target-search.js';
 
 export type AllocationTarget =
@@ -30,8 +31,12 @@ export type AllocationTarget =
   | {
       readonly kind: 'macs' | 'params';
       readonly fraction: number;
-      /** Bisection over the global score threshold (default) or over one uniform ratio. */
-      readonly search?: 'global' | 'uniform';
+      /**
+       * Bisection over the global score threshold (default), over one uniform ratio, or over an
+       * accuracy-drop threshold on sensitivity curves (`curves`).
+       */
+      readonly search?: 'global' | 'uniform' | 'sensitivity';
+      readonly curves?: SensitivityCurves;
       /** Accepted relative error of the kept cost (default 0.01: ±1 % of fraction·cost). */
       readonly tolerance?: number;
     }

@@ -8,6 +8,7 @@ import type { GroupLimits } from './constraints.js';
 import type { CostModel } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import type { LatencyModel } from './latency-model.js';
+import { countsAtThreshold, type SensitivityCurves } from './sensitivity-curves.js';
 
 export interface TargetReport {
   readonly metric: 'macs' | 'params' | 'latency';
@@ -27,7 +28,9 @@ export interface TargetReport {
 export interface TargetSpec {
   readonly kind: 'macs' | 'params' | 'latency';
   readonly fraction: number;
-  readonly search?: 'global' | 'uniform';
+  readonly search?: 'global' | 'uniform' | 'sensitivity';
+  /** For search 'sensitivity': accuracy drop against ratio per group (`pare sensitivity`). */
+  readonly curves?: SensitivityCurves;
   readonly tolerance?: number;
   /** When the search misses, move single groups one width step to land closer (default true). */
   readonly refine?: boolean;
@@ -69,6 +72,13 @@ export function searchTarget(
     countsAt = (x) => keptFromPrefix(limits, seq, x);
     hiX = seq.length;
     step = (lo, hi) => (hi - lo > 1 ? Math.floor((lo + hi) / 2) : undefined);
+  } else if (target.search === 'sensitivity') {
+    const curves = target.curves;
+    if (!curves) throw new PareError('PARE_CONFIG', 'search sensitivity needs sensitivity curves');
+    // τ is an accuracy drop: 1 (100 points) allows every measured ratio.
+    countsAt = (tau) => countsAtThreshold(limits, curves, tau);
+    hiX = 1;
+    step = (lo, hi) => (hi - lo > 1e-9 ? (lo + hi) / 2 : undefined);
   } else {
     countsAt = (r) =>
       Int32Array.from(limits, (l) =>

@@ -1,7 +1,7 @@
 // Latency targets and latency checks of pruneModel. A latency target is searched on the per-layer
 // table's prediction (allocate/latency-model.ts), then the pruned model is measured against the
 // original (interleaved runs, median of per-round ratios); when the measured ratio misses the goal
-// by more than the tolerance the requested fraction is corrected by goal/measured and the search
+// by more than the tolerance the requested fraction is corrected by goal/measured (damped) and the search
 // runs again (at most `attempts` cuts). Every attempt is reported, predicted against measured.
 
 import type { Allocation } from '../allocate/allocate.js';
@@ -149,7 +149,10 @@ export async function cutToLatency(
     if (!best || Math.abs(measured.ratio - fraction) < Math.abs(best.measured.ratio - fraction))
       best = { allocation: c.allocation, measured };
     if (Math.abs(measured.ratio - fraction) <= tolerance * fraction) break;
-    requested = Math.min(1, Math.max(0.01, (requested * fraction) / measured.ratio));
+    // Damped (×0.8 … ×1.25 per cut): one noisy measurement on a shared machine must not throw the
+    // next cut far off.
+    const factor = Math.min(1.25, Math.max(0.8, fraction / measured.ratio));
+    requested = Math.min(1, Math.max(0.01, requested * factor));
   }
   const predicted = best!.allocation.target?.achieved ?? 1;
   return {

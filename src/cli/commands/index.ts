@@ -8,6 +8,7 @@ import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
+import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
@@ -17,6 +18,7 @@ export const commands = {
   inspect: inspectCommand,
   analyze: analyzeCommand,
   prune: pruneCommand,
+  sensitivity: sensitivityCommand,
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,

@@ -1,10 +1,12 @@
 // `pare prune MODEL -o OUT --criterion NAME --target macs=0.5`: score, allocate, cut, (verify,
 // recover), write the smaller model with its plan and a report.
 
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import type { AllocationTarget } from '../../allocate/allocate.js';
+import { curvesFromSensitivity } from '../../allocate/sensitivity-curves.js';
 import { writePlan } from '../../analysis/plan.js';
 import type { NormalizerName } from '../../criteria/normalizers.js';
 import type { ReducerName } from '../../criteria/reducers.js';
@@ -53,6 +55,8 @@ interface PruneCliOptions extends DataCliOptions {
   criterionOpt: string[];
   inputShape?: string;
   fixShape?: boolean;
+  allocate?: string;
+  sensitivity?: string;
   latency: boolean;
   latencyBatch: string;
   latencyCache?: string;
@@ -218,6 +222,11 @@ export function pruneCommand(io: CliIO): Command {
       [],
     )
     .option(
+      '--allocate <how>',
+      "'sensitivity': per-group ratios from a sensitivity analysis (--sensitivity FILE), an accuracy-drop threshold searched to meet --target",
+    )
+    .option('--sensitivity <file>', 'JSON of pare sensitivity for --allocate sensitivity')
+    .option(
       '--round-to <n>',
       "keep widths that are multiples of n (groups at least n wide); 'auto': ONNX Runtime's channel block on this CPU (16 with AVX-512, 8 with AVX2), 1: off",
       'auto',
@@ -276,7 +285,7 @@ export function pruneCommand(io: CliIO): Command {
       if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
     }
     const { model, declared } = await loadWithShapes(file, opts.inputShape);
-    const target = parseTarget(opts);
+    const target = withSensitivity(parseTarget(opts), opts);
     if ((target.kind === 'latency' || target.kind === 'latency-ms') && !opts.latency)
       throw new PareError('PARE_CONFIG', `--target ${opts.target} measures latency: drop --no-latency`);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
@@ -416,4 +425,33 @@ export function recoveryLine(rec: NonNullable<PruneResult['recovery']>): string 
 /** Where per-layer latency tables are cached unless --latency-cache says otherwise. */
 function defaultLatencyCache(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pare', 'latency');
+}
+
+/** `--allocate sensitivity --sensitivity FILE`: the MACs/params target searched over an accuracy-drop threshold. */
+function withSensitivity(
+  target: PruneOptions['target'],
+  opts: Pick<PruneCliOptions, 'allocate' | 'sensitivity' | 'target'>,
+): PruneOptions['target'] {
+  if (opts.allocate === undefined) return target;
+  if (opts.allocate !== 'sensitivity')
+    throw new PareError('PARE_CONFIG', `--allocate '${opts.allocate}': expected sensitivity`);
+  if (target.kind !== 'macs' && target.kind !== 'params')
+    throw new PareError('PARE_CONFIG', '--allocate sensitivity needs --target macs=F or params=F');
+  if (!opts.sensitivity)
+    throw new PareError('PARE_CONFIG', '--allocate sensitivity needs --sensitivity FILE', {
+      notes: ['write one with: pare sensitivity MODEL --data SPEC -o FILE'],
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(opts.sensitivity, 'utf8'));
+  } catch (e) {
+    throw new PareError(
+      'PARE_CONFIG',
+      `--sensitivity '${opts.sensitivity}' cannot be read as JSON: ${(e as Error).message}`,
+      {
+        file: opts.sensitivity,
+      },
+    );
+  }
+  return { ...target, search: 'sensitivity', curves: curvesFromSensitivity(json, opts.sensitivity) };
 }
