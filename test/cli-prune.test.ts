@@ -96,7 +96,7 @@ describe('pare prune', () => {
   it('refuses a malformed target and an activation criterion without data, with hints', async () => {
     const bad = await cli('prune', model, '-o', join(dir, 'x.onnx'), '--target', 'flops=0.5');
     expect(bad.code).toBe(1);
-    expect(bad.err).toContain("--target 'flops=0.5': expected macs=F or params=F");
+    expect(bad.err).toContain("--target 'flops=0.5': expected macs=F, params=F or latency=F");
     const noData = await cli(
       'prune',
       model,

@@ -135,7 +135,8 @@ describe('allocate: properties (fast-check)', () => {
           const reached = Math.abs(t.achieved - t.fraction) <= 0.01 * t.fraction;
           expect(t.met).toBe(reached);
           if (!reached) expect(t.note).toMatch(/constraints allow|closest plan found/);
-          expect(t.achieved).toBeCloseTo(r.predicted[t.metric] / r.base[t.metric], 12);
+          const metric = t.metric as 'macs' | 'params';
+          expect(t.achieved).toBeCloseTo(r.predicted[metric] / r.base[metric], 12);
         }
       }),
       { seed: 42, numRuns: 60 },

@@ -10,7 +10,9 @@ import { type AllocationConstraints, type Frozen, type GroupLimits, resolveLimit
 import { CostModel, type Costs } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import { keepTop } from './keep-top.js';
+import type { LatencyModel } from './latency-model.js';
 import { compilePattern } from './name-pattern.js';
+import type { SensitivityCurves } from './sensitivity-curves.js';
 import { searchTarget, type TargetReport } from './target-search.js';
 
 export type AllocationTarget =
@@ -29,9 +31,24 @@ export type AllocationTarget =
   | {
       readonly kind: 'macs' | 'params';
       readonly fraction: number;
-      /** Bisection over the global score threshold (default) or over one uniform ratio. */
-      readonly search?: 'global' | 'uniform';
+      /**
+       * Bisection over the global score threshold (default), over one uniform ratio, or over an
+       * accuracy-drop threshold on sensitivity curves (`curves`).
+       */
+      readonly search?: 'global' | 'uniform' | 'sensitivity';
+      readonly curves?: SensitivityCurves;
       /** Accepted relative error of the kept cost (default 0.01: ±1 % of fraction·cost). */
+      readonly tolerance?: number;
+    }
+  /**
+   * Keep `fraction` of the predicted latency of the tabled layers (LatencyModel: per-layer times
+   * measured on the target runtime); pruneModel checks the whole model measured.
+   */
+  | {
+      readonly kind: 'latency';
+      readonly fraction: number;
+      readonly model: LatencyModel;
+      readonly search?: 'global' | 'uniform';
       readonly tolerance?: number;
     }
   /** The criterion chooses the width (pfgdf: Importance.suggestedKeep). */
@@ -104,8 +121,16 @@ export function allocate(
       counts = Int32Array.from(limits, (l) => l.allowed(target.keep.get(l.group.id) ?? l.group.size));
       break;
     case 'macs':
-    case 'params': {
-      const r = searchTarget(limits, scores, model, target, options.roundTo);
+    case 'params':
+    case 'latency': {
+      const r = searchTarget(
+        limits,
+        scores,
+        model,
+        target,
+        options.roundTo,
+        target.kind === 'latency' ? target.model : undefined,
+      );
       counts = r.counts;
       report = r.report;
       break;

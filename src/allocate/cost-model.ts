@@ -21,6 +21,13 @@ export interface Costs {
   readonly params: number;
 }
 
+/** A MAC-counting node with the per-sample dims a plan leaves it (undefined: not static). */
+export interface NodeDims {
+  readonly node: Node;
+  readonly inputs: readonly (number[] | undefined)[];
+  readonly outputs: readonly (number[] | undefined)[];
+}
+
 /** Positions lost on one axis: Σ over (group, block) of removed channels × block. */
 interface AxisCut {
   readonly axis: number;
@@ -124,6 +131,19 @@ export class CostModel {
       for (const n of copies.values()) params += n;
     }
     return { macs, params };
+  }
+
+  /**
+   * Per-sample dims of every MAC-counting node's inputs and outputs with `kept[i]` channels in
+   * group i (the latency model times layers at these dims).
+   */
+  nodeDims(kept: ArrayLike<number>): NodeDims[] {
+    const removed = Float64Array.from(this.sizes, (n, i) => n - kept[i]!);
+    return this.macNodes.map((m) => ({
+      node: m.node,
+      inputs: m.inputs.map((s) => cutDims(s, removed)),
+      outputs: m.outputs.map((s) => cutDims(s, removed)),
+    }));
   }
 
   /** Costs with the given kept counts per group id (groups not listed keep every channel). */

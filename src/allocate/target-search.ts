@@ -1,4 +1,4 @@
-// Search for the plan whose exact MACs (or parameters) are closest to fraction·base: bisection over
+// Search for the plan whose exact MACs (or parameters, or predicted latency) are closest to fraction·base: bisection over
 // the length of the global removal order (a global score threshold), or over one uniform ratio.
 // Both costs are monotone in the search variable, so bisection finds the two plans around the
 // target; the closer one wins. When neither is within tolerance, the report says why.
@@ -7,9 +7,11 @@ import { PareError } from '../util/errors.js';
 import type { GroupLimits } from './constraints.js';
 import type { CostModel } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
+import type { LatencyModel } from './latency-model.js';
+import { countsAtThreshold, type SensitivityCurves } from './sensitivity-curves.js';
 
 export interface TargetReport {
-  readonly metric: 'macs' | 'params';
+  readonly metric: 'macs' | 'params' | 'latency';
   /** Requested fraction of the original cost to keep. */
   readonly fraction: number;
   /** Fraction kept by the chosen plan. */
@@ -24,9 +26,11 @@ export interface TargetReport {
 }
 
 export interface TargetSpec {
-  readonly kind: 'macs' | 'params';
+  readonly kind: 'macs' | 'params' | 'latency';
   readonly fraction: number;
-  readonly search?: 'global' | 'uniform';
+  readonly search?: 'global' | 'uniform' | 'sensitivity';
+  /** For search 'sensitivity': accuracy drop against ratio per group (`pare sensitivity`). */
+  readonly curves?: SensitivityCurves;
   readonly tolerance?: number;
   /** When the search misses, move single groups one width step to land closer (default true). */
   readonly refine?: boolean;
@@ -38,6 +42,7 @@ export function searchTarget(
   model: CostModel,
   target: TargetSpec,
   roundTo = 1,
+  latency?: LatencyModel,
 ): { counts: Int32Array; report: TargetReport } {
   const metric = target.kind;
   const tolerance = target.tolerance ?? 0.01;
@@ -51,8 +56,14 @@ export function searchTarget(
       },
     );
   if (!(tolerance >= 0)) throw new PareError('PARE_CONFIG', `target tolerance ${tolerance} is negative`);
-  const base = model.base[metric];
-  const cost = (c: Int32Array) => model.predictCounts(c)[metric] / base;
+  let cost: (c: Int32Array) => number;
+  if (metric === 'latency') {
+    if (!latency) throw new PareError('PARE_INTERNAL', 'a latency target needs a latency model');
+    cost = (c) => latency.predictCounts(c) / latency.baseMs;
+  } else {
+    const base = model.base[metric];
+    cost = (c) => model.predictCounts(c)[metric] / base;
+  }
   let countsAt: (x: number) => Int32Array;
   let hiX: number;
   let step: (lo: number, hi: number) => number | undefined;
@@ -61,6 +72,13 @@ export function searchTarget(
     countsAt = (x) => keptFromPrefix(limits, seq, x);
     hiX = seq.length;
     step = (lo, hi) => (hi - lo > 1 ? Math.floor((lo + hi) / 2) : undefined);
+  } else if (target.search === 'sensitivity') {
+    const curves = target.curves;
+    if (!curves) throw new PareError('PARE_CONFIG', 'search sensitivity needs sensitivity curves');
+    // τ is an accuracy drop: 1 (100 points) allows every measured ratio.
+    countsAt = (tau) => countsAtThreshold(limits, curves, tau);
+    hiX = 1;
+    step = (lo, hi) => (hi - lo > 1e-9 ? (lo + hi) / 2 : undefined);
   } else {
     countsAt = (r) =>
       Int32Array.from(limits, (l) =>

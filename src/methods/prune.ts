@@ -4,6 +4,7 @@
 
 import { type Allocation, type AllocationTarget, allocate } from '../allocate/allocate.js';
 import type { AllocationConstraints } from '../allocate/constraints.js';
+import { CostModel } from '../allocate/cost-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { createPlan } from '../analysis/plan.js';
@@ -25,9 +26,19 @@ import {
   reconstructedLayers,
   reconstructLeastSquares,
 } from '../recover/least-squares.js';
+import { nchwcBlock } from '../runtime/nchwc-block.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
+import { type DeclaredInterface, withDeclaredInterface } from './declared-interface.js';
+import {
+  cutToLatency,
+  type LatencyGoal,
+  type LatencyOptions,
+  type LatencyReport,
+  measurePair,
+  runnable,
+} from './latency-target.js';
 
 export type RecoveryName = 'none' | 'bn' | 'fsm' | 'ls';
 
@@ -42,12 +53,28 @@ export type LeastSquaresRecovery = Pick<
   'ridge' | 'features' | 'residual' | 'rescaleVariance'
 >;
 
-export interface PruneOptions extends AllocationConstraints {
+export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly criterion: string;
+  /**
+   * Kept widths are multiples of this (default 1). 'auto': the channel block of ONNX Runtime's CPU
+   * kernels on this machine (runtime/nchwc-block.ts: 16 with AVX-512, 8 with AVX2, else 1).
+   */
+  readonly roundTo?: number | 'auto';
+  /** Measure latency before and after (and where to cache the per-layer table of latency targets). */
+  readonly latency?: LatencyOptions;
+  /**
+   * The input/output types declared by the file, before --input-shape fixed dims for analysis: the
+   * result gets them back (dynamic dims stay dynamic) unless `fixShape`, and latency runs with them.
+   */
+  readonly declared?: DeclaredInterface;
+  readonly fixShape?: boolean;
   readonly criterionOptions?: Readonly<Record<string, unknown>>;
   readonly reduce?: ReducerName;
   readonly normalize?: NormalizerName;
-  readonly target: AllocationTarget | { readonly kind: 'criterion' };
+  readonly target:
+    | Exclude<AllocationTarget, { kind: 'latency' }>
+    | LatencyGoal
+    | { readonly kind: 'criterion' };
   /** Calibration data (needed by activation criteria and by recovery). */
   readonly calibration?: BatchLoader;
   /** Samples of calibration data to use (default 512). */
@@ -69,6 +96,10 @@ export interface PruneResult {
   readonly before: CostReport;
   readonly after: CostReport;
   readonly verify: VerifyResult | undefined;
+  /** The width multiple used, and whether it was chosen automatically. */
+  readonly roundTo: { readonly value: number; readonly auto: boolean };
+  /** Measured latency, original against the result (with `latency` options or a latency target). */
+  readonly latency: LatencyReport | undefined;
   readonly recovery:
     | {
         readonly method: RecoveryName;
@@ -121,28 +152,61 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
 
   t = clock();
   options.onStage?.('allocating and cutting');
-  let target: AllocationTarget;
-  if (options.target.kind === 'criterion') {
-    if (!importance.suggestedKeep) {
-      throw new PareError(
-        'PARE_CONFIG',
-        `criterion '${options.criterion}' does not choose its own ratio; give --target or --ratio`,
-      );
-    }
-    target = { kind: 'criterion', keep: importance.suggestedKeep };
-  } else target = options.target;
-  const allocation = reselect(
-    m.graph,
-    importance,
-    allocate(m.graph, analysis, importance.scores, target, options),
-  );
+  const auto = options.roundTo === 'auto';
+  const roundTo = auto ? await nchwcBlock() : ((options.roundTo as number | undefined) ?? 1);
+  const constraints = { ...options, roundTo };
   const label = model.path ?? model.graph.name;
-  const pruned = applyPlan(m.graph, allocation.plan, {
-    analysis,
-    model: label,
-    ...(options.minChannels ? { minChannels: options.minChannels } : {}),
-  });
-  inferShapes(pruned);
+  const costModel = CostModel.build(m.graph, analysis);
+  const cut = (target: AllocationTarget) => {
+    const allocation = reselect(
+      m.graph,
+      importance,
+      allocate(m.graph, analysis, importance.scores, target, { ...constraints, costModel }),
+    );
+    const graph = applyPlan(m.graph, allocation.plan, {
+      analysis,
+      model: label,
+      ...(options.minChannels ? { minChannels: options.minChannels } : {}),
+    });
+    inferShapes(graph);
+    return { allocation, graph };
+  };
+  const original = runnable(m, options.declared);
+  let allocation: Allocation;
+  let pruned: Graph;
+  let latency: LatencyReport | undefined;
+  const goal = options.target;
+  if (goal.kind === 'latency' || goal.kind === 'latency-ms') {
+    const graphs = new Map<Allocation, Graph>();
+    const r = await cutToLatency(
+      original,
+      costModel,
+      goal,
+      roundTo,
+      options.latency ?? {},
+      (target) => {
+        const c = cut(target);
+        graphs.set(c.allocation, c.graph);
+        return { allocation: c.allocation, model: runnable({ ...m, graph: c.graph }, options.declared) };
+      },
+      options.onStage,
+    );
+    allocation = r.allocation;
+    latency = r.latency;
+    pruned = graphs.get(allocation)!;
+  } else {
+    let target: AllocationTarget;
+    if (goal.kind === 'criterion') {
+      if (!importance.suggestedKeep) {
+        throw new PareError(
+          'PARE_CONFIG',
+          `criterion '${options.criterion}' does not choose its own ratio; give --target or --ratio`,
+        );
+      }
+      target = { kind: 'criterion', keep: importance.suggestedKeep };
+    } else target = goal;
+    ({ allocation, graph: pruned } = cut(target));
+  }
   const after = computeCosts(pruned);
   const tSurgery = clock() - t;
 
@@ -233,8 +297,16 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     });
   }
   const tRecovery = clock() - t;
+  // The written model keeps the file's dynamic dims (--input-shape only informed the analysis).
+  if (options.declared && !options.fixShape) result = withDeclaredInterface(result, options.declared);
+  if (!latency && options.latency) {
+    options.onStage?.('measuring latency (original and pruned, interleaved)');
+    latency = await measurePair(original, runnable(result, options.declared), options.latency);
+  }
   return {
     model: result,
+    roundTo: { value: roundTo, auto },
+    latency,
     analysis,
     importance,
     allocation,

@@ -84,6 +84,7 @@ export function demoCommand(io: CliIO): Command {
       const plain = await pruneModel(model, {
         criterion: opts.criterion,
         target: { kind: 'macs', fraction },
+        roundTo: 'auto',
         verify: true,
         calibration: calibLoader,
       });
@@ -97,6 +98,7 @@ export function demoCommand(io: CliIO): Command {
       const ls = await pruneModel(model, {
         criterion: opts.criterion,
         target: { kind: 'macs', fraction },
+        roundTo: 'auto',
         calibration: calibLoader,
         recover: 'ls',
         threads: 2,
@@ -134,6 +136,8 @@ export function demoCommand(io: CliIO): Command {
             testImages: test.size,
             calibrationImages: calib.size,
             verified: plain.verify?.passed ?? false,
+            roundTo: plain.roundTo.value,
+            slower: lsM.latencyMs >= base.latencyMs,
             recoverySeconds: { bn: recovered.seconds, ls: ls.recovery?.seconds ?? 0 },
             output,
             rows,
@@ -154,6 +158,10 @@ export function demoCommand(io: CliIO): Command {
           ['left', 'right', 'right', 'right', 'right'],
         ),
       );
+      if (lsM.latencyMs >= base.latencyMs)
+        io.err(
+          `warning: the pruned model is SLOWER than the original here (${base.latencyMs.toFixed(2)} → ${lsM.latencyMs.toFixed(2)} ms)`,
+        );
       io.out(
         `accuracy on ${test.size} shipped test images; latency: ONNX Runtime, batch 1, 1 thread, median of 30.\n` +
           `recovery used ${calib.size} unlabeled training images: BN recalibration ${recovered.seconds.toFixed(1)} s, least squares ${(ls.recovery?.seconds ?? 0).toFixed(1)} s.\n` +

@@ -9,6 +9,7 @@ import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
 import { pruneCommand } from './prune.js';
 import { reportCommand } from './report.js';
+import { sensitivityCommand } from './sensitivity.js';
 import { trainCommand } from './train.js';
 import { zooCommand } from './zoo.js';
 
@@ -18,6 +19,7 @@ export const commands = {
   inspect: inspectCommand,
   analyze: analyzeCommand,
   prune: pruneCommand,
+  sensitivity: sensitivityCommand,
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,

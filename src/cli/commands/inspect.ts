@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { weightDiagnostics } from '../../analysis/weight-numerics.js';
 import type { Model } from '../../ir/model.js';
 import { inferShapesWithRuntime } from '../../measure/infer-shapes-runtime.js';
+import { type DeclaredInterface, declaredInterface } from '../../methods/declared-interface.js';
 import { readModel } from '../../onnx/read.js';
 import { computeCosts } from '../../ops/costs.js';
 import { inferShapes } from '../../ops/infer-shapes.js';
@@ -49,14 +50,15 @@ export function parseInputShapes(model: Model, text: string | undefined): Record
 export async function loadWithShapes(
   file: string,
   inputShape: string | undefined,
-): Promise<{ model: Model; warnings: string[]; numerics: string[] }> {
+): Promise<{ model: Model; warnings: string[]; numerics: string[]; declared: DeclaredInterface }> {
   const model = readModel(file);
+  const declared = declaredInterface(model.graph);
   const inputShapes = parseInputShapes(model, inputShape);
   let diags = inferShapes(model.graph, { inputShapes });
   if (diags.some((d) => d.severity !== 'info')) diags = await inferShapesWithRuntime(model, { inputShapes });
   // The model's own values, named, so that what they break later is not blamed on pare.
   const numerics = weightDiagnostics(model.graph).map(formatDiagnostic);
-  return { model, warnings: [...diags.map(formatDiagnostic), ...numerics], numerics };
+  return { model, warnings: [...diags.map(formatDiagnostic), ...numerics], numerics, declared };
 }
 
 export function inspectCommand(io: CliIO): Command {

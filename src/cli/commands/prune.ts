@@ -1,8 +1,12 @@
 // `pare prune MODEL -o OUT --criterion NAME --target macs=0.5`: score, allocate, cut, (verify,
 // recover), write the smaller model with its plan and a report.
 
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import type { AllocationTarget } from '../../allocate/allocate.js';
+import { curvesFromSensitivity } from '../../allocate/sensitivity-curves.js';
 import { writePlan } from '../../analysis/plan.js';
 import type { NormalizerName } from '../../criteria/normalizers.js';
 import type { ReducerName } from '../../criteria/reducers.js';
@@ -17,7 +21,6 @@ import {
 } from '../../methods/prune.js';
 import { type Recipe, recipeNames, recipes } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
-import { measureLatency } from '../../runtime/latency.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
@@ -63,7 +66,13 @@ interface PruneCliOptions extends DataCliOptions {
   scoreNorm?: string;
   criterionOpt: string[];
   inputShape?: string;
+  fixShape?: boolean;
+  allocate?: string;
+  sensitivity?: string;
   latency: boolean;
+  latencyBatch: string;
+  latencyCache?: string;
+  ep: string;
   threads?: string;
   json?: boolean;
 }
@@ -74,13 +83,16 @@ export function parseTarget(
   opts: Pick<PruneCliOptions, 'target' | 'ratio' | 'global' | 'search' | 'layerRatio'>,
 ): PruneOptions['target'] {
   if (opts.target) {
-    const m = /^(macs|params)=([\d.]+)$/.exec(opts.target);
+    const m = /^(macs|params|latency|latency-ms)=([\d.]+)$/.exec(opts.target);
     if (!m)
       throw new PareError(
         'PARE_CONFIG',
-        `--target '${opts.target}': expected macs=F or params=F with F in (0, 1], e.g. macs=0.5`,
+        `--target '${opts.target}': expected macs=F, params=F or latency=F with F in (0, 1], or latency-ms=X, e.g. macs=0.5`,
       );
+    if (m[1] === 'latency-ms')
+      return { kind: 'latency-ms', ms: parseFloatOption(m[2]!, '--target', 1e-6, 1e9) };
     const fraction = parseFloatOption(m[2]!, '--target', 1e-6, 1);
+    if (m[1] === 'latency') return { kind: 'latency', fraction };
     const search = opts.search ?? (opts.global === false ? 'uniform' : 'global');
     if (search !== 'global' && search !== 'uniform')
       throw new PareError('PARE_CONFIG', `--search '${search}': expected global or uniform`);
@@ -153,11 +165,6 @@ function parseCriterionOptions(list: readonly string[]): Record<string, unknown>
   return out;
 }
 
-async function latencyOf(model: Model, threads: number | undefined): Promise<number> {
-  const r = await measureLatency(model, { batch: 1, warmup: 3, runs: 15, ...(threads ? { threads } : {}) });
-  return r.medianMs;
-}
-
 export function pruneCommand(io: CliIO): Command {
   const cmd = new Command('prune')
     .description(
@@ -170,7 +177,10 @@ export function pruneCommand(io: CliIO): Command {
       `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
     )
     .option('--criterion <name>', `importance criterion: ${criterionNames.join(', ')}`, 'l1')
-    .option('--target <metric=F>', 'keep this fraction of the MACs or parameters, e.g. macs=0.5')
+    .option(
+      '--target <metric=F>',
+      'keep this fraction of the MACs, parameters or measured latency (macs=0.5, params=0.5, latency=0.5), or latency-ms=X',
+    )
     .option('--ratio <r>', 'remove this fraction of channels of every prunable group (uniform)')
     .option(
       '--global',
@@ -186,7 +196,16 @@ export function pruneCommand(io: CliIO): Command {
       collect,
       [],
     )
-    .option('--round-to <n>', 'keep widths that are multiples of n (groups at least n wide)')
+    .option(
+      '--allocate <how>',
+      "'sensitivity': per-group ratios from a sensitivity analysis (--sensitivity FILE), an accuracy-drop threshold searched to meet --target",
+    )
+    .option('--sensitivity <file>', 'JSON of pare sensitivity for --allocate sensitivity')
+    .option(
+      '--round-to <n>',
+      "keep widths that are multiples of n (groups at least n wide); 'auto': ONNX Runtime's channel block on this CPU (16 with AVX-512, 8 with AVX2), 1: off",
+      'auto',
+    )
     .option('--min-channels <n>', 'fewest channels a group keeps', '1')
     .option('--max-ratio <r>', 'largest fraction of one group that may go')
     .option(
@@ -218,8 +237,18 @@ export function pruneCommand(io: CliIO): Command {
     .option('--reduce <how>', 'reduce member scores across a group: mean, sum, max, first')
     .option('--score-norm <how>', 'normalise group scores: none, mean, max, sum, standardize')
     .option('--criterion-opt <key=value>', 'criterion option (repeatable)', collect, [])
-    .option('--input-shape <shape>', 'fix dynamic input dims, e.g. 1x3x224x224')
+    .option(
+      '--input-shape <shape>',
+      'dynamic input dims for analysis and latency, e.g. 1x3x224x224 (the written model keeps them dynamic)',
+    )
+    .option('--fix-shape', 'write the model with the --input-shape dims fixed')
     .option('--no-latency', 'skip the ONNX Runtime latency measurement')
+    .option('--latency-batch <n>', 'batch size latency is measured (and latency targets met) at', '1')
+    .option(
+      '--latency-cache <dir>',
+      'folder of cached per-layer latency tables (default ~/.cache/pare/latency)',
+    )
+    .option('--ep <name>', 'ONNX Runtime execution provider latency is measured on', 'cpu')
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
   return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
@@ -242,8 +271,11 @@ export function pruneCommand(io: CliIO): Command {
       if (!given('search') && !given('global')) opts.search = recipe.search;
       if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
     }
-    const { model, numerics } = await loadWithShapes(file, opts.inputShape);
+    const { model, numerics, declared } = await loadWithShapes(file, opts.inputShape);
     for (const w of numerics) io.err(w);
+    const target = withSensitivity(parseTarget(opts), opts);
+    if ((target.kind === 'latency' || target.kind === 'latency-ms') && !opts.latency)
+      throw new PareError('PARE_CONFIG', `--target ${opts.target} measures latency: drop --no-latency`);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib
@@ -262,7 +294,19 @@ export function pruneCommand(io: CliIO): Command {
       criterionOptions: parseCriterionOptions(opts.criterionOpt),
       ...(opts.reduce ? { reduce: opts.reduce as ReducerName } : {}),
       ...(opts.scoreNorm ? { normalize: opts.scoreNorm as NormalizerName } : {}),
-      target: parseTarget(opts),
+      target,
+      declared,
+      ...(opts.fixShape ? { fixShape: true } : {}),
+      ...(opts.latency
+        ? {
+            latency: {
+              batch: parseIntOption(opts.latencyBatch, '--latency-batch'),
+              providers: [opts.ep],
+              cacheDir: opts.latencyCache ?? defaultLatencyCache(),
+              ...(threads ? { threads } : {}),
+            },
+          }
+        : {}),
       ...(calib ? { calibration: calib } : {}),
       calibrationSamples: samples,
       recover,
@@ -274,26 +318,34 @@ export function pruneCommand(io: CliIO): Command {
         : {}),
       ...(threads ? { threads } : {}),
       minChannels: parseIntOption(opts.minChannels ?? '1', '--min-channels'),
-      ...(opts.roundTo ? { roundTo: parseIntOption(opts.roundTo, '--round-to') } : {}),
+      roundTo: opts.roundTo === 'auto' || !opts.roundTo ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
       ...(opts.maxRatio ? { maxRatio: parseFloatOption(opts.maxRatio, '--max-ratio', 0, 1) } : {}),
       protect: opts.protect,
     });
-    const latency = opts.latency
-      ? { before: await latencyOf(model, threads), after: await latencyOf(result.model, threads) }
-      : {};
+    const lat = result.latency;
+    const latency = lat ? { before: lat.beforeMs, after: lat.afterMs } : {};
     const measured = await accuracyBeforeAfter(model, result.model, opts, threads);
     writeModel(result.model, opts.output);
     if (opts.planOut) await writePlan(opts.planOut, result.allocation.plan);
     // The data preprocessing applies to the calibration and evaluation images; none when neither ran.
     const preprocess = opts.calib || opts.evalData ? resolvePreprocess(opts, model) : null;
-    const report = pruneRunRecord(
-      file,
-      opts.output,
-      result,
-      { latency, preprocess, ...measured },
-      opts.method,
-      command,
-    );
+    const report = {
+      ...pruneRunRecord(
+        file,
+        opts.output,
+        result,
+        { latency, preprocess, ...measured },
+        opts.method,
+        command,
+      ),
+      roundTo: result.roundTo,
+      latency: lat ?? null,
+    };
+    // Never write a slower model quietly: a warning line, and `latency.slower` in the JSON.
+    if (lat?.slower)
+      io.err(
+        `warning: the pruned model is SLOWER than the original: ${lat.beforeMs.toFixed(2)} → ${lat.afterMs.toFixed(2)} ms (${formatPercent(lat.ratio)}) at batch ${lat.batch}, ${lat.threads} threads, ${lat.providers.join('/')}; try --round-to auto or --target latency=F`,
+      );
     if (opts.report) await writeRunReport(opts.report, [report]);
     if (opts.json) {
       io.out(JSON.stringify(report));
@@ -320,21 +372,29 @@ export function pruneCommand(io: CliIO): Command {
             formatCount(report.after.macs),
             pct(report.after.macs, report.before.macs),
           ],
-          ...(latency.before !== undefined && latency.after !== undefined
+          ...(lat
             ? [
                 [
-                  'latency (ms, batch 1)',
-                  latency.before.toFixed(2),
-                  latency.after.toFixed(2),
-                  pct(latency.after, latency.before),
+                  `latency (ms, batch ${lat.batch})`,
+                  lat.beforeMs.toFixed(2),
+                  lat.afterMs.toFixed(2),
+                  formatPercent(lat.ratio),
                 ],
               ]
             : []),
         ],
       ),
     );
+    if (lat?.goal !== undefined)
+      io.out(
+        `latency target ${formatPercent(lat.goal)}: predicted ${formatPercent(lat.predictedRatio ?? 1)}, measured ${formatPercent(lat.ratio)} (${lat.attempts?.length ?? 1} cut${(lat.attempts?.length ?? 1) > 1 ? 's' : ''}; layer table ${lat.table?.source ?? 'measured'}: ${lat.table?.distinct ?? 0} shapes)`,
+      );
+    if (lat?.goal !== undefined && !lat.met)
+      io.err(
+        `note: latency target ${formatPercent(lat.goal)} not met within ±3 %: measured ${formatPercent(lat.ratio)} (timings on a loaded machine vary; see the attempts in --json)`,
+      );
     const t = result.allocation.target;
-    if (t && !t.met)
+    if (t && !t.met && t.metric !== 'latency')
       io.err(
         `note: target ${t.metric}=${t.fraction} not met within ±${t.tolerance * 100}%: reached ${t.achieved.toFixed(4)}${t.note ? ` (${t.note})` : ''}`,
       );
@@ -386,4 +446,38 @@ export function recoveryLine(rec: NonNullable<PruneResult['recovery']>): string 
   if (rec.compensated)
     return `recovered (FSM): ${rec.compensated.accepted} of ${rec.compensated.layers} layers compensated, ${rec.compensated.rolledBack} rolled back (${cost})`;
   return `recovered (${rec.method}${rec.foldedLayers ? `, ${rec.foldedLayers} folded layers` : ''}): ${cost}`;
+}
+
+/** Where per-layer latency tables are cached unless --latency-cache says otherwise. */
+function defaultLatencyCache(): string {
+  return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pare', 'latency');
+}
+
+/** `--allocate sensitivity --sensitivity FILE`: the MACs/params target searched over an accuracy-drop threshold. */
+function withSensitivity(
+  target: PruneOptions['target'],
+  opts: Pick<PruneCliOptions, 'allocate' | 'sensitivity' | 'target'>,
+): PruneOptions['target'] {
+  if (opts.allocate === undefined) return target;
+  if (opts.allocate !== 'sensitivity')
+    throw new PareError('PARE_CONFIG', `--allocate '${opts.allocate}': expected sensitivity`);
+  if (target.kind !== 'macs' && target.kind !== 'params')
+    throw new PareError('PARE_CONFIG', '--allocate sensitivity needs --target macs=F or params=F');
+  if (!opts.sensitivity)
+    throw new PareError('PARE_CONFIG', '--allocate sensitivity needs --sensitivity FILE', {
+      notes: ['write one with: pare sensitivity MODEL --data SPEC -o FILE'],
+    });
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(opts.sensitivity, 'utf8'));
+  } catch (e) {
+    throw new PareError(
+      'PARE_CONFIG',
+      `--sensitivity '${opts.sensitivity}' cannot be read as JSON: ${(e as Error).message}`,
+      {
+        file: opts.sensitivity,
+      },
+    );
+  }
+  return { ...target, search: 'sensitivity', curves: curvesFromSensitivity(json, opts.sensitivity) };
 }
