@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import type { ChannelAnalysis, ChannelGroup } from '../analysis/channel-types.js';
+import type { BatchLoader } from '../data/batch-loader.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import { collectLayerStats } from '../linear/collect.js';
@@ -12,6 +13,7 @@ import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { type ChannelStats, type CollectOptions, collectActivationStats } from './activation-stats.js';
 import { type ActivationRequest, type Criterion, type CriterionContext, isSkip } from './criterion.js';
+import { type GroupGradientStats, measureGradientStats } from './gradient-stats.js';
 import { GramRunner } from './gram.js';
 import { type NormalizerName, normalizerNames, normalizers } from './normalizers.js';
 import { type ReducerName, reduceRows, reducerNames } from './reducers.js';
@@ -25,6 +27,8 @@ export interface ImportanceOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Measured activations (collectActivationStats), for criteria that read them. */
   readonly stats?: ReadonlyMap<string, ChannelStats>;
+  /** Gradient statistics per group (measureGradientStats), for 'gradients' criteria. */
+  readonly gradients?: ReadonlyMap<string, GroupGradientStats>;
   /** Layer input statistics (collectLayerStats), keyed by node name, for criteria that read them. */
   readonly layerStats?: ReadonlyMap<string, LayerStats>;
   /** Score only these groups (default: every group without blockers). */
@@ -72,6 +76,7 @@ export async function importance(
         graph,
         group,
         stats: (value) => options.stats?.get(value),
+        gradients: () => options.gradients?.get(group.id),
         reduce: (rows) => reduceRows(reduce, rows),
         gram: (data, rows, cols) => gram.gram(data, rows, cols),
         cache,
@@ -147,6 +152,8 @@ export interface CalibratedImportanceOptions extends Omit<ImportanceOptions, 'st
   /** Calibration input batches; required for 'activations' criteria, optional for fsm. */
   readonly batches?: Iterable<Feeds> | AsyncIterable<Feeds>;
   readonly collect?: CollectOptions;
+  /** Labelled calibration data for 'gradients' criteria (taylor, fisher), and how many images of it. */
+  readonly labelled?: { readonly loader: BatchLoader; readonly samples?: number };
 }
 
 /** importance, after measuring on `batches` the activations and layer statistics the criterion asks for. */
@@ -157,6 +164,19 @@ export async function importanceWithCalibration(
   options: CalibratedImportanceOptions = {},
 ): Promise<Importance> {
   const criterion = criterionByName(criterionName);
+  if (criterion.needs === 'gradients') {
+    if (!options.labelled)
+      throw new PareError('PARE_DATA', `criterion '${criterion.name}' needs labelled calibration data`, {
+        notes: ['give --calib SPEC with labels (e.g. idx:DIR:train); a few hundred images are enough'],
+      });
+    const threads = options.collect?.threads ?? options.threads;
+    const gradients = await measureGradientStats(model, analysis, options.labelled.loader, {
+      ...(options.labelled.samples !== undefined ? { samples: options.labelled.samples } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
+    });
+    return importance(model.graph, analysis, criterionName, { ...options, gradients });
+  }
   const requests = activationRequests(model.graph, analysis, criterionName, options);
   const layers = layerRequests(model.graph, analysis, criterionName, options);
   if (requests.length + layers.length > 0 && !options.batches && criterion.needs === 'activations')
