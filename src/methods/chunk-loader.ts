@@ -12,13 +12,8 @@ export class ChunkLoader extends BatchLoader {
   readonly chunksPerEpoch: number;
 
   constructor(base: BatchLoader, steps: number) {
-    super(base.dataset, {
-      batchSize: base.batchSize,
-      shuffle: base.shuffle,
-      dropLast: base.dropLast,
-      seed: base.seed,
-      transforms: base.transforms,
-    });
+    // The superclass is only the type trainModel expects; batches come from `base`.
+    super(base.dataset, { batchSize: base.batchSize, shuffle: base.shuffle, seed: base.seed });
     this.base = base;
     this.steps = Math.max(1, Math.min(steps, base.batchesPerEpoch));
     this.chunksPerEpoch = Math.ceil(base.batchesPerEpoch / this.steps);
@@ -36,7 +31,8 @@ export class ChunkLoader extends BatchLoader {
   override async *epoch(k = 0): AsyncGenerator<Batch, void, undefined> {
     const { epoch, first, count } = this.locate(k);
     let i = 0;
-    for await (const b of super.epoch(epoch)) {
+    // The real loader's epoch: this one's own batchesPerEpoch is the chunk's length.
+    for await (const b of this.base.epoch(epoch)) {
       if (b.index >= first + count) break;
       if (b.index >= first) yield { ...b, index: i++ };
     }

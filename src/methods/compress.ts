@@ -284,7 +284,7 @@ export function eventBoundaries(
   else if (schedule === 'iterative') {
     const at: number[] = [];
     for (let b = 0; b < Math.max(pruneChunks, 1); b += every) at.push(b);
-    at.forEach((b, i) => out.set(b, (i + 1) / at.length));
+    for (const [i, b] of at.entries()) out.set(b, (i + 1) / at.length);
   } else {
     for (let b = every; b < chunks; b += every) out.set(b, 1);
     out.set(chunks, 1);
