@@ -5,7 +5,7 @@
 // object on stdout, one line per run on stderr.
 // Run: nice -n 10 npx tsx bench/methods.ts [--model assets/demo/fmnist-resnet20.onnx]
 //      [--methods l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher] [--seeds 0,1] [--train-images 4000]
-//      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2]
+//      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4]
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,8 @@ const { values } = parseArgs({
     target: { type: 'string', default: '0.5' },
     threads: { type: 'string', default: '2' },
     engine: { type: 'string', default: 'auto' },
+    // Step-based recipes (group-fisher: d = 25) scaled to a small budget: events every this many steps.
+    'every-steps': { type: 'string', default: '4' },
   },
 });
 const threads = Number(values.threads);
@@ -63,7 +65,8 @@ for (const seed of list(values.seeds).map(Number)) {
     sampleBalanced(trainSet.labels, trainSet.numClasses, Number(values['train-images']), seed),
   );
   for (const method of list(values.methods)) {
-    const recipe = compressRecipe(method);
+    const shipped = compressRecipe(method);
+    const recipe = shipped.every.steps ? { ...shipped, every: { steps: Number(values['every-steps']) } } : shipped;
     const train = new BatchLoader(subset, {
       batchSize: recipe.train.batch,
       seed,
