@@ -6,6 +6,7 @@ export type { ChannelAnalysis, ChannelGroup } from './analysis/channel-types.js'
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
 export { buildBackward } from './autodiff/backward.js';
 export { buildTrainingGraph } from './autodiff/training-graph.js';
+export { type GroupGradientStats, measureGradientStats } from './criteria/gradient-stats.js';
 export { importance, importanceWithCalibration } from './criteria/importance.js';
 export { criteria, criterionNames } from './criteria/registry.js';
 export type { BatchLoaderOptions } from './data/batch-loader.js';
@@ -22,6 +23,15 @@ export { Node } from './ir/node.js';
 export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
 export { type Dim, Value } from './ir/value.js';
+export { compressModel } from './methods/compress.js';
+export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
+export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';
+export type {
+  CompressEvent,
+  CompressOptions,
+  CompressResult,
+  CompressStage,
+} from './methods/compress-types.js';
 export { type PruneOptions, type PruneResult, pruneModel } from './methods/prune.js';
 export { decodeModel, readModel } from './onnx/read.js';
 export { encodeModel, type WriteOptions, writeModel } from './onnx/write.js';
