@@ -8,6 +8,8 @@ export {
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
 export type { CostModel, Costs } from './allocate/cost-model.js';
+export type { LatencyModel } from './allocate/latency-model.js';
+export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';
 export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember, ChannelValue } from './analysis/channel-types.js';
@@ -27,6 +29,7 @@ export {
   type TrainingGraphOptions,
 } from './autodiff/training-graph.js';
 export type { FeatureLoss, LossOptions, TeacherInput } from './autodiff/training-loss.js';
+export { type GroupGradientOptions, measureGradientStats } from './criteria/gradient-stats.js';
 export {
   type CalibratedImportanceOptions,
   type Importance,
@@ -48,11 +51,32 @@ export { cloneModel, createModel, type Model } from './ir/model.js';
 export { Node } from './ir/node.js';
 export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
-export { type Dim, Value } from './ir/value.js';
+export { type Dim, Value, type ValueType } from './ir/value.js';
 export type { LayerStats, LinearLayer } from './linear/layer.js';
 export type { ChannelStats, CollectOptions } from './measure/activation-stats.js';
 export type { EvalResult } from './measure/classification-meter.js';
+export type {
+  ChannelSet,
+  GradientStatsOptions,
+  GradientTap,
+  GroupGradientStats,
+} from './measure/gradient-stats.js';
 export { inferShapesWithRuntime, type RuntimeShapeOptions } from './measure/infer-shapes-runtime.js';
+export { compressModel } from './methods/compress.js';
+export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
+export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';
+export type {
+  CompressEvent,
+  CompressOptions,
+  CompressResult,
+  CompressStage,
+} from './methods/compress-types.js';
+export type { DeclaredInterface } from './methods/declared-interface.js';
+export type {
+  LatencyAttempt,
+  LatencyOptions as PruneLatencyOptions,
+  LatencyReport,
+} from './methods/latency-target.js';
 export {
   type FsmRecovery,
   type LeastSquaresRecovery,

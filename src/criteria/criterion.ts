@@ -7,11 +7,15 @@ import type { ChannelGroup } from '../analysis/channel-types.js';
 import type { Graph } from '../ir/graph.js';
 import type { LayerStats } from '../linear/layer.js';
 import type { ActivationRequest, ChannelStats } from '../measure/activation-stats.js';
+import type { GroupGradientStats } from '../measure/gradient-stats.js';
 import type { NormalizerName } from './normalizers.js';
 import type { ReducerName } from './reducers.js';
 
-/** What a criterion reads: weights only (data-free), or activations from calibration data. */
-export type CriterionNeeds = 'weights' | 'activations';
+/**
+ * What a criterion reads: weights only (data-free), activations from calibration data, or loss
+ * gradients from labelled calibration data (a forward + backward measurement pass).
+ */
+export type CriterionNeeds = 'weights' | 'activations' | 'gradients';
 
 export interface CriterionContext {
   readonly graph: Graph;
@@ -22,6 +26,8 @@ export interface CriterionContext {
   reduce(rows: readonly Float32Array[]): Float32Array;
   /** X·Xᵀ of `rows` row-major rows of length `cols` (run by ONNX Runtime: fast for big layers). */
   gram(data: Float32Array, rows: number, cols: number): Promise<Float32Array>;
+  /** Gradient statistics of this group ('gradients' criteria); undefined without labelled data. */
+  gradients(): GroupGradientStats | undefined;
   /** Memo shared by every group of one `importance` call (e.g. moments of shared activations). */
   readonly cache: Map<string, unknown>;
   /** Patch statistics of a requested layer's input (`layers`); undefined without calibration data. */

@@ -57,6 +57,8 @@ describe('importance', () => {
       'apoz',
       'lasso',
       'cap',
+      'taylor',
+      'fisher',
     ]);
     for (const name of criterionNames) {
       const c = criterionByName(name);
@@ -65,6 +67,7 @@ describe('importance', () => {
       expect(reducerNames).toContain(c.defaults.reduce);
       expect(normalizerNames).toContain(c.defaults.normalize);
       expect(c.needs === 'activations').toBe(['activation-mean', 'apoz', 'lasso', 'cap'].includes(name));
+      expect(c.needs === 'gradients').toBe(['taylor', 'fisher'].includes(name));
     }
     expect(criteria.pfgdf.suggestKeep).toBeDefined();
   });

@@ -9,6 +9,7 @@ import {
   findWeightProblems,
   type WeightProblem,
 } from '../analysis/weight-numerics.js';
+import type { BatchLoader } from '../data/batch-loader.js';
 import type { Graph } from '../ir/graph.js';
 import type { Model } from '../ir/model.js';
 import type { LayerStats } from '../linear/layer.js';
@@ -18,11 +19,13 @@ import {
   type CollectOptions,
   collectActivationStats,
 } from '../measure/activation-stats.js';
+import type { GroupGradientStats } from '../measure/gradient-stats.js';
 import { collectLayerStats } from '../measure/layer-stats-collect.js';
 import { GramRunner } from '../runtime/gram.js';
 import type { Feeds } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { type Criterion, type CriterionContext, isSkip } from './criterion.js';
+import { measureGradientStats } from './gradient-stats.js';
 import { type NormalizerName, normalizerNames, normalizers } from './normalizers.js';
 import { type ReducerName, reduceRows, reducerNames } from './reducers.js';
 import { criterionByName } from './registry.js';
@@ -35,6 +38,8 @@ export interface ImportanceOptions {
   readonly options?: Readonly<Record<string, unknown>>;
   /** Measured activations (collectActivationStats), for criteria that read them. */
   readonly stats?: ReadonlyMap<string, ChannelStats>;
+  /** Gradient statistics per group (measureGradientStats), for 'gradients' criteria. */
+  readonly gradients?: ReadonlyMap<string, GroupGradientStats>;
   /** Layer input statistics (collectLayerStats), keyed by node name, for criteria that read them. */
   readonly layerStats?: ReadonlyMap<string, LayerStats>;
   /** Score only these groups (default: every group without blockers). */
@@ -84,6 +89,7 @@ export async function importance(
         graph,
         group,
         stats: (value) => options.stats?.get(value),
+        gradients: () => options.gradients?.get(group.id),
         reduce: (rows) => reduceRows(reduce, rows),
         gram: (data, rows, cols) => gram.gram(data, rows, cols),
         cache,
@@ -202,6 +208,8 @@ export interface CalibratedImportanceOptions extends Omit<ImportanceOptions, 'st
   /** Calibration input batches; required for 'activations' criteria, optional for fsm. */
   readonly batches?: Iterable<Feeds> | AsyncIterable<Feeds>;
   readonly collect?: CollectOptions;
+  /** Labelled calibration data for 'gradients' criteria (taylor, fisher), and how many images of it. */
+  readonly labelled?: { readonly loader: BatchLoader; readonly samples?: number };
 }
 
 /** importance, after measuring on `batches` the activations and layer statistics the criterion asks for. */
@@ -212,6 +220,19 @@ export async function importanceWithCalibration(
   options: CalibratedImportanceOptions = {},
 ): Promise<Importance> {
   const criterion = criterionByName(criterionName);
+  if (criterion.needs === 'gradients') {
+    if (!options.labelled)
+      throw new PareError('PARE_DATA', `criterion '${criterion.name}' needs labelled calibration data`, {
+        notes: ['give --calib SPEC with labels (e.g. idx:DIR:train); a few hundred images are enough'],
+      });
+    const threads = options.collect?.threads ?? options.threads;
+    const gradients = await measureGradientStats(model, analysis, options.labelled.loader, {
+      ...(options.labelled.samples !== undefined ? { samples: options.labelled.samples } : {}),
+      ...(threads !== undefined ? { threads } : {}),
+      ...(options.groups ? { groups: options.groups } : {}),
+    });
+    return importance(model.graph, analysis, criterionName, { ...options, gradients });
+  }
   const requests = activationRequests(model.graph, analysis, criterionName, options);
   const layers = layerRequests(model.graph, analysis, criterionName, options);
   if (requests.length + layers.length > 0 && !options.batches && criterion.needs === 'activations')

@@ -7,11 +7,13 @@ import { bnScaleCriterion } from './bn-scale.js';
 import { capCriterion } from './cap.js';
 import type { Criterion } from './criterion.js';
 import { l1Criterion, l2Criterion } from './filter-norm.js';
+import { fisherCriterion } from './fisher.js';
 import { fpgmCriterion } from './fpgm.js';
 import { fsmCriterion } from './fsm.js';
 import { lassoCriterion } from './lasso.js';
 import { pfgdfCriterion } from './pfgdf.js';
 import { randomCriterion } from './random.js';
+import { taylorCriterion } from './taylor.js';
 
 export const criteria = {
   l1: l1Criterion,
@@ -25,6 +27,8 @@ export const criteria = {
   apoz: apozCriterion,
   lasso: lassoCriterion,
   cap: capCriterion,
+  taylor: taylorCriterion,
+  fisher: fisherCriterion,
 } as const satisfies Record<string, Criterion>;
 
 export type CriterionName = keyof typeof criteria;

@@ -146,6 +146,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     ...(options.normalize ? { normalize: options.normalize } : {}),
     ...(options.criterionOptions ? { options: options.criterionOptions } : {}),
     ...(options.calibration && input ? { batches: loaderFeeds(options.calibration, input, limit) } : {}),
+    ...(options.calibration ? { labelled: { loader: options.calibration, samples: limit } } : {}),
     ...(options.threads ? { threads: options.threads, collect: { threads: options.threads } } : {}),
   });
   const tScoring = clock() - t;

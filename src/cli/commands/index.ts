@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import type { CliIO } from '../io.js';
 import { analyzeCommand } from './analyze.js';
 import { applyCommand } from './apply.js';
+import { compressCommand } from './compress.js';
 import { demoCommand } from './demo.js';
 import { evalCommand } from './eval.js';
 import { inspectCommand } from './inspect.js';
@@ -20,6 +21,7 @@ export const commands = {
   analyze: analyzeCommand,
   prune: pruneCommand,
   sensitivity: sensitivityCommand,
+  compress: compressCommand,
   apply: applyCommand,
   eval: evalCommand,
   train: trainCommand,

@@ -217,7 +217,7 @@ export function pruneCommand(io: CliIO): Command {
     .option('--keep-residual', 'never prune residual streams (channels several layers write together)')
     .option(
       '--calib <spec>',
-      'calibration data (activation, lasso and cap criteria; --recover bn|fsm|ls), e.g. idx:/usr/share/datasets/fashion-mnist',
+      'calibration data (activation, lasso and cap criteria; labelled for taylor and fisher; --recover bn|fsm|ls), e.g. idx:/usr/share/datasets/fashion-mnist',
     )
     .option('--calib-samples <n>', 'calibration samples, balanced per class', '512')
     .option(

@@ -1,0 +1,119 @@
+// Fidelity of the pruning-while-training methods: every shipped `pare compress` method against
+// one-shot ℓ1 + the same fine-tuning, on a ResNet trained by pare on Fashion-MNIST, pruned to a MACs
+// target with one training budget for all (same images, epochs, schedule, distillation), several
+// seeds. Measures test top-1, MACs, params, ORT latency (batch 1) and wall time. Prints one JSON
+// object on stdout, one line per run on stderr.
+// Run: nice -n 10 npx tsx bench/methods.ts [--model assets/demo/fmnist-resnet20.onnx]
+//      [--methods l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher] [--seeds 0,1] [--train-images 4000]
+//      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4]
+
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { calibrationLoader, readPreprocess } from '../src/cli/data-options.js';
+import { BatchLoader } from '../src/data/batch-loader.js';
+import { sampleBalanced } from '../src/data/calibration-sampler.js';
+import { openDataset } from '../src/data/data-spec.js';
+import { subsetDataset } from '../src/data/dataset.js';
+import { buildTransforms } from '../src/data/transform-options.js';
+import { compressModel } from '../src/methods/compress.js';
+import { compressRecipe } from '../src/methods/compress-recipes.js';
+import { readModel } from '../src/onnx/read.js';
+import { measureLatency } from '../src/runtime/latency.js';
+import { evaluateModel } from '../src/train/evaluate.js';
+
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'assets/demo/fmnist-resnet20.onnx' },
+    methods: { type: 'string', default: 'l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher' },
+    seeds: { type: 'string', default: '0,1' },
+    'train-images': { type: 'string', default: '4000' },
+    epochs: { type: 'string', default: '2' },
+    'test-images': { type: 'string', default: '2000' },
+    target: { type: 'string', default: '0.5' },
+    threads: { type: 'string', default: '2' },
+    engine: { type: 'string', default: 'auto' },
+    // Step-based recipes (group-fisher: d = 25) scaled to a small budget: events every this many steps.
+    'every-steps': { type: 'string', default: '4' },
+  },
+});
+const threads = Number(values.threads);
+const idx = '/usr/share/datasets/fashion-mnist';
+const spec = existsSync(idx) ? `idx:${idx}` : 'npy:assets/demo/data';
+const list = (s: string) => s.split(',').filter((x) => x.length > 0);
+const model = readModel(values.model);
+const pre = readPreprocess(model);
+const trainSet = await openDataset(spec, { split: 'train' });
+const testSet = await openDataset(spec, { split: 'test' });
+const testImages = Math.min(Number(values['test-images']), testSet.size);
+const test = new BatchLoader(
+  subsetDataset(testSet, sampleBalanced(testSet.labels, testSet.numClasses, testImages, 0)),
+  {
+    batchSize: 500,
+    shuffle: false,
+    transforms: buildTransforms(pre, 'eval'),
+  },
+);
+const base = (await evaluateModel(model, test, { threads })).top1;
+const baseLatency = (await measureLatency(model, { batch: 1, warmup: 5, runs: 30, threads })).medianMs;
+process.stderr.write(`${values.model}: ${(base * 100).toFixed(2)} % on ${testImages} test images\n`);
+
+const rows: Record<string, unknown>[] = [];
+for (const seed of list(values.seeds).map(Number)) {
+  // The same class-balanced training subset per seed for every method.
+  const subset = subsetDataset(
+    trainSet,
+    sampleBalanced(trainSet.labels, trainSet.numClasses, Number(values['train-images']), seed),
+  );
+  for (const method of list(values.methods)) {
+    const shipped = compressRecipe(method);
+    const recipe = shipped.every.steps
+      ? { ...shipped, every: { steps: Number(values['every-steps']) } }
+      : shipped;
+    const train = new BatchLoader(subset, {
+      batchSize: recipe.train.batch,
+      seed,
+      transforms: buildTransforms({ ...pre, cropPadding: 2, flip: true }, 'train'),
+    });
+    const t0 = performance.now();
+    const r = await compressModel(model, {
+      recipe,
+      target: { kind: 'macs', fraction: Number(values.target) },
+      train,
+      calibration: calibrationLoader({ dataset: subset, preprocess: pre }, 1024, seed),
+      test,
+      epochs: Number(values.epochs),
+      seed,
+      threads,
+      engine: values.engine as 'auto',
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const latency = (await measureLatency(r.model, { batch: 1, warmup: 5, runs: 30, threads })).medianMs;
+    const row = {
+      method,
+      seed,
+      top1: r.stages.at(-1)!.accuracy,
+      macs: r.after.macs / r.before.macs,
+      params: r.after.params / r.before.params,
+      latencyMs: latency,
+      latencyRatio: latency / baseLatency,
+      seconds,
+      engine: r.engine,
+      ...(r.dnnlFallback ? { dnnlFallback: r.dnnlFallback } : {}),
+      verified: r.verify?.passed ?? false,
+      stages: r.stages.map((s) => ({
+        kind: s.kind,
+        epoch: s.epoch,
+        macs: s.macsFraction,
+        top1: s.accuracy,
+        criterion: s.criterion,
+      })),
+    };
+    rows.push(row);
+    process.stderr.write(
+      `  ${method} seed ${seed}: ${((row.top1 ?? 0) * 100).toFixed(2)} % (MACs ${(row.macs * 100).toFixed(1)} %, params ${(row.params * 100).toFixed(1)} %, ${seconds.toFixed(0)} s, ${r.engine})\n`,
+    );
+  }
+}
+process.stdout.write(
+  `${JSON.stringify({ model: values.model, baseline: base, baselineLatencyMs: baseLatency, testImages, trainImages: Number(values['train-images']), epochs: Number(values.epochs), target: Number(values.target), threads, rows }, null, 1)}\n`,
+);

@@ -1,0 +1,121 @@
+// Compress recipes: a pruning-while-training pipeline as data (JSON or YAML), validated with zod so a
+// user's own recipe file fails with the dotted path of the bad field. Every shipped `--method` is one
+// of these files (src/methods/recipes/*.json); docs/methods.md cites the source of each default.
+
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { PareError } from '../util/errors.js';
+
+const criterionRef = z.strictObject({
+  name: z.string().min(1),
+  options: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const recipeSchema = z.strictObject({
+  name: z.string().min(1),
+  title: z.string().min(1),
+  /**
+   * oneshot: one score/cut before training, masks held, then fine-tuning; soft: every prune event
+   * re-scores the current weights and zeroes (or masks) the lowest channels, which may regrow;
+   * iterative: every prune event removes more channels (masks held) along a cost schedule.
+   */
+  schedule: z.enum(['oneshot', 'soft', 'iterative']),
+  /** Candidate criteria; more than one: the meta-attribute picks one at each prune event (mfp). */
+  criteria: z.array(criterionRef).min(1),
+  /** How a criterion is chosen among several: loss of each candidate-pruned network on K batches. */
+  metaAttribute: z
+    .strictObject({ kind: z.literal('loss'), batches: z.number().int().min(1).default(2) })
+    .optional(),
+  /** Prune events: every `epochs` epochs or every `steps` steps (exactly one). */
+  every: z
+    .strictObject({ epochs: z.number().int().min(1).optional(), steps: z.number().int().min(1).optional() })
+    .refine((e) => (e.epochs === undefined) !== (e.steps === undefined), {
+      message: 'give exactly one of epochs or steps',
+    })
+    .default({ epochs: 1 }),
+  /** Fraction of the training during which prune events happen (the rest fine-tunes the final width). */
+  pruneFraction: z.number().min(0).max(1).default(1),
+  /** soft: 'zero' sets the filters to zero and lets them regrow (SFP); 'mask' also holds them at zero until the next event (FPGM's gradient mask). */
+  soft: z.enum(['zero', 'mask']).default('zero'),
+  /** iterative: how the kept cost falls from 1 to the target over the prune events. */
+  ratioSchedule: z.enum(['linear', 'exponential']).default('linear'),
+  /** Allocation: one threshold across groups (global) or one ratio for every group (uniform). */
+  search: z.enum(['global', 'uniform']).default('uniform'),
+  /** Keep residual (multi-producer) groups whole. */
+  keepResidual: z.boolean().default(false),
+  /** Labelled images per measurement (activation/gradient criteria, meta-attribute). */
+  calibrationSamples: z.number().int().min(1).default(256),
+  train: z
+    .strictObject({
+      epochs: z.number().int().min(1).default(2),
+      lr: z.number().positive().default(0.01),
+      momentum: z.number().min(0).max(1).default(0.9),
+      nesterov: z.boolean().default(true),
+      weightDecay: z.number().min(0).default(5e-4),
+      schedule: z.enum(['cosine', 'constant']).default('cosine'),
+      batch: z.number().int().min(1).default(128),
+      cropPad: z.number().int().min(0).default(0),
+      flip: z.boolean().default(false),
+      distillation: z
+        .strictObject({
+          alpha: z.number().min(0).max(1).default(0.9),
+          temperature: z.number().positive().default(4),
+        })
+        .nullable()
+        .default({ alpha: 0.9, temperature: 4 }),
+    })
+    .default({
+      epochs: 2,
+      lr: 0.01,
+      momentum: 0.9,
+      nesterov: true,
+      weightDecay: 5e-4,
+      schedule: 'cosine',
+      batch: 128,
+      cropPad: 0,
+      flip: false,
+      distillation: { alpha: 0.9, temperature: 4 },
+    }),
+  /** Where each default comes from (shown in docs/methods.md). */
+  sources: z.record(z.string(), z.string()).default({}),
+});
+
+export type CompressRecipe = z.output<typeof recipeSchema>;
+export type CompressRecipeInput = z.input<typeof recipeSchema>;
+
+/** Validate a parsed recipe; errors name the dotted path of each bad field. */
+export function parseRecipe(data: unknown, source: string): CompressRecipe {
+  const r = recipeSchema.safeParse(data);
+  if (r.success) return r.data;
+  const lines = r.error.issues.map((i) => `${i.path.map(String).join('.') || '(recipe)'}: ${i.message}`);
+  throw new PareError('PARE_CONFIG', `recipe '${source}' is not valid: ${lines[0]}`, {
+    file: source,
+    notes: [...lines.slice(1), 'docs/methods.md lists every recipe field'],
+  });
+}
+
+/** Read a recipe file: YAML (.yaml/.yml) or JSON. */
+export function readRecipe(file: string): CompressRecipe {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new PareError('PARE_IO', `cannot read recipe '${file}'`, { file, cause });
+  }
+  let data: unknown;
+  try {
+    data = /\.ya?ml$/i.test(file) ? parseYaml(text) : JSON.parse(text);
+  } catch (cause) {
+    throw new PareError(
+      'PARE_CONFIG',
+      `recipe '${file}' is not valid ${/\.ya?ml$/i.test(file) ? 'YAML' : 'JSON'}`,
+      {
+        file,
+        cause,
+        notes: [cause instanceof Error ? cause.message : String(cause)],
+      },
+    );
+  }
+  return parseRecipe(data, file);
+}
