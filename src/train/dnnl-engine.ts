@@ -442,6 +442,17 @@ interface Plan {
   readonly reset: () => void;
   readonly logitsIn: () => void;
   readonly dlogitsOut: () => void;
+  /** Every primitive the plan runs, with oneDNN's implementation name (e.g. "jit:avx2"). */
+  readonly primitives: readonly PrimitiveInfo[];
+}
+
+/** One oneDNN primitive of a training step and the implementation oneDNN chose for it. */
+export interface PrimitiveInfo {
+  /** the ONNX value the layer computes */
+  readonly layer: string;
+  /** e.g. 'conv.bwd_weights', 'bn.fwd' */
+  readonly primitive: string;
+  readonly impl: string;
 }
 
 export class DnnlEngine {
@@ -456,6 +467,16 @@ export class DnnlEngine {
   ) {
     this.paramList = [...prog.params.values()];
     this.bnThreads = options.bnThreads ?? 1;
+  }
+
+  /** The primitives of a step at batch size `n` and oneDNN's implementation of each (builds the plan). */
+  primitives(n: number): readonly PrimitiveInfo[] {
+    let plan = this.plans.get(n);
+    if (!plan) {
+      plan = this.build(n);
+      this.plans.set(n, plan);
+    }
+    return plan.primitives;
   }
 
   /** One SGD step on a batch; returns the mean loss and the number of correct predictions. */
@@ -603,6 +624,10 @@ export class DnnlEngine {
     const acts = new Map<string, Act>([[prog.input, { t: input, grad: false }]]);
     const forward: (() => void)[] = [];
     const backward: (() => void)[] = [];
+    const primitives: PrimitiveInfo[] = [];
+    const record = (layer: string, kind: string, h: Handle<string>, which: readonly string[]) => {
+      for (const w of which) primitives.push({ layer, primitive: `${kind}.${w}`, impl: d.impl(h, w) });
+    };
     // Gradient bookkeeping: own buffers per value, the current one per step (borrowed from a consumer's
     // dy when a layer passes the gradient through unchanged), temporaries shared per layout.
     const own = new Map<string, DnnlTensor>();
@@ -624,6 +649,7 @@ export class DnnlEngine {
       if (!h) {
         h = d.addCreate({ dims: t.dims, layout: t });
         adds.set(k, h);
+        record(`fan-out ${k}`, 'add', h, ['fwd']);
       }
       return h;
     };
@@ -682,6 +708,7 @@ export class DnnlEngine {
             layout: plainIn ? 'any' : x.t,
           });
           this.placeWeights(p, hc);
+          record(L.y, 'conv', hc, x.grad ? ['fwd', 'bwd_weights', 'bwd_data'] : ['fwd', 'bwd_weights']);
           const b = L.b ? prog.params.get(L.b)! : undefined;
           const y = d.alloc(d.layout(hc, 'dst'));
           acts.set(L.y, { t: y, grad: true });
@@ -700,6 +727,7 @@ export class DnnlEngine {
         }
         case 'bn': {
           const hb = d.bnCreate({ n: n_, c, h, w, epsilon: L.epsilon, layout: x.t, threads: this.bnThreads });
+          record(L.y, 'bn', hb, ['fwd', 'bwd']);
           const scale = data(prog.params.get(L.scale)!.w);
           const shift = data(prog.params.get(L.bias)!.w);
           const dscale = data(prog.params.get(L.scale)!.g);
@@ -734,6 +762,7 @@ export class DnnlEngine {
             layout: x.t,
             ...(L.clip ? { algorithm: 'clip' as const, alpha: L.clip[0], beta: L.clip[1] } : {}),
           });
+          record(L.y, 'eltwise', hr, x.grad ? ['fwd', 'bwd'] : ['fwd']);
           const y = d.alloc(x.t);
           acts.set(L.y, { t: y, grad: x.grad });
           forward.push(() => d.reluForward(hr, x.t, y));
@@ -753,6 +782,7 @@ export class DnnlEngine {
               `dnnl engine: Add of [${xd}] and [${b.t.dims}] (no broadcasting)`,
             );
           const ha = d.addCreate({ dims: xd, layout: x.t });
+          record(L.y, 'add', ha, ['fwd']);
           const y = d.alloc(x.t);
           acts.set(L.y, { t: y, grad: x.grad || b.grad });
           forward.push(() => d.add(ha, x.t, b.t, y));
@@ -776,6 +806,7 @@ export class DnnlEngine {
             mode: L.mode,
             layout: x.t,
           });
+          record(L.y, 'pool', hp, x.grad ? ['fwd', 'bwd'] : ['fwd']);
           const y = d.alloc(d.layout(hp, 'dst'));
           const ws = L.mode === 'max' ? d.alloc(d.layout(hp, 'workspace')) : null;
           acts.set(L.y, { t: y, grad: x.grad });
@@ -815,6 +846,7 @@ export class DnnlEngine {
       dlogits,
       forward,
       backward,
+      primitives,
       reset: () => {
         for (const v of acts.keys()) cur.set(v, null);
       },

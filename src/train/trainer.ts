@@ -8,6 +8,7 @@ import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
+import { nchwcBlockOrder } from '../runtime/cpu-isa.js';
 import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
 import { type DnnlEngine, planDnnl } from './dnnl-engine.js';
@@ -159,7 +160,7 @@ export async function trainModel(
   let teacher: Awaited<ReturnType<typeof teacherRunner>>;
   if (!dnnl) {
     const open = (m: Model) => Session.create(m, { threads: 1 });
-    const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard' });
+    const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard', blocks: nchwcBlockOrder() });
     const block = ort.nchwcBlock;
     if (mode === 'nchwc' && block === undefined) {
       throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {

@@ -14,10 +14,17 @@ export interface OrtModel {
 
 let probed: Promise<number | undefined> | undefined;
 
-/** `model` lowered for ORT when possible; `nchwc: false` keeps the standard graph. */
-export async function modelForOrt(model: Model, open: Open, o: { nchwc?: boolean } = {}): Promise<OrtModel> {
+/**
+ * `model` lowered for ORT when possible; `nchwc: false` keeps the standard graph. `blocks`: the block
+ * sizes to probe, MLAS's own for this CPU first (runtime/cpu-isa.ts: nchwcBlockOrder).
+ */
+export async function modelForOrt(
+  model: Model,
+  open: Open,
+  o: { nchwc?: boolean; blocks?: readonly number[] } = {},
+): Promise<OrtModel> {
   if (o.nchwc === false) return { model, nchwcBlock: undefined };
-  probed ??= probeNchwcBlock(open);
+  probed ??= probeNchwcBlock(open, o.blocks ?? [16, 8]);
   const block = await probed;
   return block ? { model: lowerToNchwc(model, block), nchwcBlock: block } : { model, nchwcBlock: undefined };
 }
