@@ -150,7 +150,12 @@ function round(v: number): number {
 
 /** The children's environment: oneDNN capped when asked (both sides read it at start-up). */
 function childEnv(): NodeJS.ProcessEnv {
-  return { ...process.env, ...(args.isa ? { ONEDNN_MAX_CPU_ISA: args.isa } : {}) };
+  return {
+    ...process.env,
+    // as the CLI sets it (cli/main.ts): idle OpenMP threads sleep; PyTorch gets the same
+    OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
+    ...(args.isa ? { ONEDNN_MAX_CPU_ISA: args.isa } : {}),
+  };
 }
 
 function runPare(name: string): Promise<Record<string, unknown>> {
@@ -194,7 +199,7 @@ async function runTorch(wl: Workload): Promise<Record<string, unknown>> {
       '--data',
       args.data,
     ],
-    { env: { ...childEnv(), OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive' }, maxBuffer: 1 << 20 },
+    { env: childEnv(), maxBuffer: 1 << 20 },
   );
   return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
 }
@@ -225,6 +230,7 @@ if (args.child) {
     const pare = await measure(wl.busy, () => runPare(name));
     const torch = args['no-torch'] ? undefined : await measure(wl.busy, () => runTorch(wl));
     results[name] = { pare, ...(torch ? { torch } : {}) };
+    console.error(JSON.stringify({ [name]: results[name] }));
   }
   const end = loadavg().map(round);
   const summary = {

@@ -15,10 +15,11 @@ const allowed: Record<string, readonly string[]> = {
   allocate: ['ir', 'ops', 'analysis', 'criteria'],
   surgery: ['ir', 'ops', 'analysis', 'runtime', 'onnx'],
   autodiff: ['ir', 'ops'],
+  engine: ['ir', 'ops', 'autodiff', 'runtime'],
   runtime: ['ir', 'onnx'],
   data: [],
   zoo: ['ir'],
-  train: ['ir', 'ops', 'onnx', 'autodiff', 'runtime', 'data', 'surgery'],
+  train: ['ir', 'ops', 'onnx', 'autodiff', 'engine', 'runtime', 'data', 'surgery'],
   recover: ['ir', 'ops', 'onnx', 'analysis', 'criteria', 'runtime', 'train', 'surgery', 'data', 'linear'],
   methods: [
     'ir',

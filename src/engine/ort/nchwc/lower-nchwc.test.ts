@@ -2,13 +2,13 @@
 // standard graph), and a lowered training step returns what the standard one does.
 
 import { describe, expect, it } from 'vitest';
-import { GraphBuilder } from '../../ir/builder.js';
-import { createModel, type Model } from '../../ir/model.js';
-import { Session } from '../../runtime/session.js';
-import { Rng } from '../../util/rng.js';
-import type { HostTensor, Open } from '../executor.js';
-import { buildTrainingGraph } from '../training-graph.js';
-import { initialState } from '../training-state.js';
+import type { HostTensor, Open } from '../../../autodiff/executor.js';
+import { buildTrainingGraph } from '../../../autodiff/training-graph.js';
+import { initialState } from '../../../autodiff/training-state.js';
+import { GraphBuilder } from '../../../ir/builder.js';
+import { createModel, type Model } from '../../../ir/model.js';
+import { Session } from '../../../runtime/session.js';
+import { Rng } from '../../../util/rng.js';
 import { type LowerStats, lowerToNchwc } from './lower-nchwc.js';
 import { modelForOrt } from './model-for-ort.js';
 import { probeNchwcBlock } from './probe-nchwc.js';

@@ -3,10 +3,10 @@
 // (16 on AVX-512, 8 on AVX2: block 16 also computes correctly on an AVX2 CPU, only slower).
 // undefined when neither does (the ops are missing or behave differently): use standard ops.
 
-import { Graph } from '../../ir/graph.js';
-import { createModel } from '../../ir/model.js';
-import { Rng } from '../../util/rng.js';
-import type { Open } from '../executor.js';
+import type { Open } from '../../../autodiff/executor.js';
+import { Graph } from '../../../ir/graph.js';
+import { createModel } from '../../../ir/model.js';
+import { Rng } from '../../../util/rng.js';
 import { lowerToNchwc } from './lower-nchwc.js';
 
 export async function probeNchwcBlock(

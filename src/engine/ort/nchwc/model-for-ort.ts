@@ -1,8 +1,8 @@
 // The graph to hand to ONNX Runtime's CPU provider: NCHWc-lowered when this build passes the probe
 // (faster convolutions on fed filters), the standard graph otherwise. The probe runs once per process.
 
-import type { Model } from '../../ir/model.js';
-import type { Open } from '../executor.js';
+import type { Open } from '../../../autodiff/executor.js';
+import type { Model } from '../../../ir/model.js';
 import { lowerToNchwc } from './lower-nchwc.js';
 import { probeNchwcBlock } from './probe-nchwc.js';
 

@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { dnnlUnavailable, loadDnnl } from '../runtime/dnnl.js';
+import { dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
 
 const addon = loadDnnl();
 const skipReason = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
-const script = fileURLToPath(new URL('../../test/fixtures/dnnl-primitives.ts', import.meta.url));
+const script = fileURLToPath(new URL('../../../test/fixtures/dnnl-primitives.ts', import.meta.url));
 
 interface Report {
   model: string;

@@ -1,0 +1,74 @@
+// Options the methods train with, on the oneDNN engine against the ORT training graph over a few steps
+// from the same state (loss, correct count, parameters, optimizer state, BN statistics): logits
+// distillation (the teacher run by ORT inference on both sides), label smoothing, Adam, AdamW, frozen
+// parameters. Skipped (with the reason) when the addon is not built.
+
+import { describe, expect, it } from 'vitest';
+import { dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
+import { buildZooModel } from '../../zoo/registry.js';
+import { compare, smallNet } from './test-support/compare.js';
+
+const addon = loadDnnl(1);
+const skipReason = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
+
+describe.skipIf(!addon)(`dnnl engine options${skipReason}`, () => {
+  it('logits KD (α 0.9, T 4) with label smoothing on ResNet-20 matches ORT', async () => {
+    const model = buildZooModel('resnet20', { inputShape: [1, 12, 12], classes: 10 });
+    const teacher = buildZooModel('resnet20', { inputShape: [1, 12, 12], classes: 10, seed: 9 });
+    const { worst, losses } = await compare(
+      model,
+      { kind: 'sgd', momentum: 0.9, nesterov: true, weightDecay: 5e-4 },
+      [16, 16],
+      0.1,
+      { teacher, loss: { distillation: { temperature: 4, alpha: 0.9 } } },
+    );
+    for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort));
+    expect(worst.param).toBeLessThan(1e-4);
+    expect(worst.momentum).toBeLessThan(1e-4);
+    expect(worst['bn.mean']).toBeLessThan(1e-5);
+    expect(worst['bn.var']).toBeLessThan(1e-5);
+  });
+
+  it('KD with α 1 (no label term) matches ORT', async () => {
+    const teacher = smallNet();
+    const { worst, losses } = await compare(smallNet(), { kind: 'sgd', momentum: 0.5 }, [6, 4], 0, {
+      teacher,
+      loss: { distillation: { temperature: 2, alpha: 1 } },
+    });
+    for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort) + 1e-7);
+    expect(worst.param ?? 0).toBeLessThan(1e-4);
+  });
+
+  for (const kind of ['adam', 'adamw'] as const) {
+    it(`${kind} (weight decay, bias corrections over 3 steps) matches ORT`, async () => {
+      const { worst, losses, bySlot } = await compare(
+        smallNet(),
+        { kind, weightDecay: 1e-2, beta1: 0.8, beta2: 0.99 },
+        [6, 6, 4],
+      );
+      for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort));
+      // c1's bias sits in front of BN: its true gradient is 0, both engines see float32 noise, and Adam
+      // divides that noise by its own √v, so the bias moves by ±lr on either side (and shifts bn1's
+      // running mean with it). Every other tensor must agree.
+      const noise = new Set(['c1.bias', 'c1.bias.adam.m', 'c1.bias.adam.v', 'bn1.running_mean']);
+      const others = Object.entries(bySlot).filter(([k]) => !noise.has(k));
+      expect(others.length).toBeGreaterThan(40);
+      for (const [k, v] of others) expect(v, k).toBeLessThan(1e-4);
+      expect(worst['bn.var']).toBeLessThan(1e-5);
+    });
+  }
+
+  it('frozen parameters stay fixed and the rest matches ORT', async () => {
+    const model = smallNet();
+    const frozen = ['c1.weight', 'c2.weight', 'fc.weight'];
+    const { worst, losses, bySlot } = await compare(model, { kind: 'sgd', momentum: 0.9 }, [6, 6], 0, {
+      frozen,
+    });
+    for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort));
+    expect(worst.param).toBeLessThan(1e-4);
+    // smallNet's momentum (the raw gradient) agrees to 7e-4 without frozen parameters too (BN scales'
+    // gradients are sums over 864 cancelling values)
+    expect(worst.momentum, JSON.stringify(bySlot)).toBeLessThan(1e-3);
+    for (const f of frozen) expect(Object.keys(bySlot).some((k) => k.startsWith(f))).toBe(false);
+  });
+});

@@ -1,0 +1,146 @@
+// One plan per batch size: every layer's primitives and buffers, forward closures in graph order and
+// backward closures run in reverse. The gradient bookkeeping lives here, once for all layers: each
+// value's gradient is borrowed from the first contribution (a consumer's dy passed through unchanged
+// costs nothing), and later contributions (a value that fans out) are summed into the value's own
+// buffer; temporaries for contributions are shared per layout.
+
+import type { DnnlAddon, DnnlTensor, Handle } from '../../runtime/dnnl.js';
+import { PareError } from '../../util/errors.js';
+import type { Act, BuildContext } from './layers/layer.js';
+import type { ParamStore } from './params.js';
+import type { Program } from './program.js';
+
+/** One oneDNN primitive of a training step and the implementation oneDNN chose for it. */
+export interface PrimitiveInfo {
+  /** the ONNX value the layer computes */
+  readonly layer: string;
+  /** e.g. 'conv.bwd_weights', 'bn.fwd' */
+  readonly primitive: string;
+  readonly impl: string;
+}
+
+export interface Plan {
+  readonly input: DnnlTensor;
+  readonly forward: readonly (() => void)[];
+  /** run in reverse */
+  readonly backward: readonly (() => void)[];
+  readonly primitives: readonly PrimitiveInfo[];
+  /** forget last step's gradients */
+  reset(): void;
+  /** a value as plain [N, ...] floats (the logits, tapped features) */
+  read(value: string, into: Float32Array): void;
+  /** add plain floats to a value's gradient (the loss's gradient w.r.t. the logits or a feature) */
+  seed(value: string, grad: Float32Array): void;
+}
+
+export function buildPlan(
+  d: DnnlAddon,
+  prog: Program,
+  store: ParamStore,
+  n: number,
+  bnThreads: number,
+): Plan {
+  const [c0, h0, w0] = prog.inputShape;
+  const input = d.alloc([n, c0, h0, w0]);
+  const acts = new Map<string, Act>([[prog.input, { t: input, grad: false }]]);
+  const forward: (() => void)[] = [];
+  const backward: (() => void)[] = [];
+  const primitives: PrimitiveInfo[] = [];
+  const own = new Map<string, DnnlTensor>();
+  const cur = new Map<string, DnnlTensor | null>();
+  const temps = new Map<string, DnnlTensor>();
+  const adds = new Map<string, Handle<'add'>>();
+  let layer = '';
+  const key = (t: DnnlTensor) => `${t.format}:${t.dims.join('x')}`;
+  const record = (kind: string, h: Handle<string>, which: readonly string[]) => {
+    for (const w of which) primitives.push({ layer, primitive: `${kind}.${w}`, impl: d.impl(h, w) });
+  };
+  const act = (v: string): Act => {
+    const a = acts.get(v);
+    if (!a) throw new PareError('PARE_INTERNAL', `dnnl engine: '${v}' is not computed before its use`);
+    return a;
+  };
+  const ownGrad = (v: string): DnnlTensor => {
+    let t = own.get(v);
+    if (!t) {
+      t = d.alloc(act(v).t);
+      own.set(v, t);
+    }
+    return t;
+  };
+  const addHandle = (t: DnnlTensor): Handle<'add'> => {
+    const k = key(t);
+    let h = adds.get(k);
+    if (!h) {
+      h = d.addCreate({ dims: t.dims, layout: t });
+      adds.set(k, h);
+      record('add', h, ['fwd']);
+    }
+    return h;
+  };
+  const b: BuildContext = {
+    d,
+    n,
+    bnThreads,
+    act,
+    define: (v, t, grad) => {
+      acts.set(v, { t, grad });
+    },
+    param: (name) => {
+      const p = store.params.get(name);
+      if (!p) throw new PareError('PARE_INTERNAL', `dnnl engine: no parameter '${name}'`);
+      return p;
+    },
+    running: (name) => store.running.get(name)!,
+    placeWeights: (p, hc) => store.placeWeights(p, hc),
+    forward: (f) => forward.push(f),
+    backward: (f) => backward.push(f),
+    gradOf: (v) => {
+      const g = cur.get(v);
+      if (!g) throw new PareError('PARE_INTERNAL', `dnnl engine: no gradient reached '${v}'`);
+      return g;
+    },
+    target: (v) => {
+      if (!cur.get(v)) return ownGrad(v);
+      const t = act(v).t;
+      const k = key(t);
+      let tmp = temps.get(k);
+      if (!tmp) {
+        tmp = d.alloc(t);
+        temps.set(k, tmp);
+      }
+      return tmp;
+    },
+    contribute: (v, g) => {
+      const c = cur.get(v);
+      if (!c) {
+        cur.set(v, g);
+        return;
+      }
+      const o = ownGrad(v);
+      d.add(addHandle(o), c, g, o);
+      cur.set(v, o);
+    },
+    record,
+  };
+  for (const L of prog.layers) {
+    layer = L.output;
+    L.build(b);
+  }
+  layer = 'gradient sums';
+  return {
+    input,
+    forward,
+    backward,
+    primitives,
+    reset: () => {
+      for (const v of acts.keys()) cur.set(v, null);
+    },
+    read: (v, into) => d.reorder(act(v).t, { data: into, dims: act(v).t.dims }),
+    seed: (v, grad) => {
+      const g = b.target(v);
+      d.reorder({ data: grad, dims: act(v).t.dims }, g);
+      b.contribute(v, g);
+    },
+  };
+}
