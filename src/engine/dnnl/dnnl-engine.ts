@@ -3,8 +3,9 @@
 // runs forward, the loss on the host, backward in reverse and the optimizer on the host. Activations
 // stay in oneDNN's blocked layouts between ops. Semantics match the ORT training graph (tested by
 // engine-equivalence tests): BN batch statistics and running-statistic blend, PyTorch's cross-entropy
-// with label smoothing, Hinton distillation, SGD / Adam / AdamW as torch.optim, frozen parameters.
-// Anything else (feature losses, masks, frozen BN) is a reason to fall back to ONNX Runtime.
+// with label smoothing, Hinton distillation, feature MSE and attention transfer at any computed value,
+// SGD / Adam / AdamW as torch.optim, frozen parameters. Anything else (masks, frozen BN) is a reason to
+// fall back to ONNX Runtime.
 
 import type { TrainingGraphOptions } from '../../autodiff/training-graph.js';
 import { type DnnlAddon, dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
@@ -12,6 +13,7 @@ import type { HostTensor } from '../../runtime/session.js';
 import { PareError } from '../../util/errors.js';
 import type { EngineContext, Prepared, StepBatch, StepEngine, StepResult } from '../step-engine.js';
 import { type TeacherRunner, teacherRunner } from '../teacher-runner.js';
+import { attentionTransfer, featureMse } from './host-feature-loss.js';
 import { distillation, softmaxCrossEntropy } from './host-loss.js';
 import { type OptimParam, optimizerStep } from './host-optim.js';
 import { data, ParamStore } from './params.js';
@@ -25,8 +27,6 @@ export interface DnnlEngineOptions {
 
 /** Why the oneDNN engine can't train with these options (undefined: it can). */
 export function unsupportedOptions(o: TrainingGraphOptions): string | undefined {
-  if ((o.loss?.features?.length ?? 0) > 0)
-    return 'feature distillation (the dnnl engine runs logits losses only)';
   if ((o.masked?.length ?? 0) > 0) return 'masked parameters';
   if (o.batchNorm === 'frozen') return 'frozen batch norm';
   return undefined;
@@ -58,6 +58,9 @@ export function planDnnl(
   if (!d) return { reason: dnnlUnavailable() };
   const prog = program(ctx.model, ctx.options);
   if ('reason' in prog) return prog;
+  for (const f of ctx.options.loss?.features ?? [])
+    if (!prog.layers.some((l) => l.output === f.student))
+      return { reason: `feature loss at '${f.student}': not a value computed by a layer` };
   return { engine: new DnnlEngine(d, prog, ctx, o) };
 }
 
@@ -67,6 +70,8 @@ export class DnnlEngine implements StepEngine {
   private readonly plans = new Map<number, Plan>();
   private readonly store: ParamStore;
   private readonly trained: OptimParam[];
+  /** plain value and gradient buffers of each feature loss's student value, per batch size */
+  private readonly featureBuffers = new Map<string, { value: Float32Array; grad: Float32Array }>();
   private buffers:
     | { n: number; logits: Float32Array; dlogits: Float32Array; teacher: Float32Array }
     | undefined;
@@ -137,24 +142,60 @@ export class DnnlEngine implements StepEngine {
       plan.read(this.prog.logits, b.logits);
       const loss = this.ctx.options.loss;
       const smoothing = loss?.labelSmoothing ?? 0;
-      let r: { loss: number; correct: number };
-      if (teacherOut && loss?.distillation) {
+      let feeds: Record<string, HostTensor> | undefined;
+      if (teacherOut) {
         const t1 = performance.now();
-        const feeds = await teacherOut;
+        feeds = await teacherOut;
         teacherMs = performance.now() - t1;
-        const input = this.ctx.graph.teacher.find((t) => t.target === 'logits')!.input;
-        b.teacher.set(feeds[input]!.data as Float32Array);
+      }
+      let r: { loss: number; correct: number };
+      if (feeds && loss?.distillation) {
+        b.teacher.set(feeds[this.teacherInput('logits')]!.data as Float32Array);
         r = distillation(b.logits, b.teacher, batch.labels, n, k, smoothing, loss.distillation, b.dlogits);
       } else {
         r = softmaxCrossEntropy(b.logits, batch.labels, n, k, smoothing, b.dlogits);
       }
+      let total = r.loss;
+      for (const f of loss?.features ?? []) {
+        const dims = plan.dims(f.student);
+        const size = dims.reduce((a, v) => a * v, 1);
+        const key = `${f.student}:${n}`;
+        let fb = this.featureBuffers.get(key);
+        if (!fb) {
+          fb = { value: new Float32Array(size), grad: new Float32Array(size) };
+          this.featureBuffers.set(key, fb);
+        }
+        plan.read(f.student, fb.value);
+        fb.grad.fill(0);
+        const t = feeds?.[this.teacherInput(f.student)];
+        if (!t) throw new PareError('PARE_INTERNAL', `dnnl engine: no teacher value for '${f.student}'`);
+        const tv = t.data as Float32Array;
+        const weight = f.weight ?? 1;
+        const hw = size / (n * dims[1]!);
+        total +=
+          f.kind === 'mse'
+            ? featureMse(fb.value, tv, weight, fb.grad)
+            : attentionTransfer(fb.value, tv, n, dims[1]!, t.dims[1]!, hw, weight, fb.grad);
+        plan.seed(f.student, fb.grad);
+      }
       plan.seed(this.prog.logits, b.dlogits);
       for (let i = plan.backward.length - 1; i >= 0; i--) plan.backward[i]!();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
-      return { ...r, teacherMs };
+      return { loss: total, correct: r.correct, teacherMs };
     } catch (e) {
       throw asPareError(e);
     }
+  }
+
+  /** The training graph's teacher input feeding `target` ('logits' or a student value). */
+  private teacherInput(target: string): string {
+    const t = this.ctx.graph.teacher.find((x) => x.target === target);
+    if (!t)
+      throw new PareError(
+        'PARE_INTERNAL',
+        `dnnl engine: the training graph has no teacher input for '${target}'`,
+      );
+    return t.input;
   }
 
   readState(state: Map<string, HostTensor>): void {

@@ -27,6 +27,8 @@ export interface Plan {
   readonly primitives: readonly PrimitiveInfo[];
   /** forget last step's gradients */
   reset(): void;
+  /** the dims of a value's tensor ([N, C, H, W], or [N, F, 1, 1] after a flatten) */
+  dims(value: string): readonly number[];
   /** a value as plain [N, ...] floats (the logits, tapped features) */
   read(value: string, into: Float32Array): void;
   /** add plain floats to a value's gradient (the loss's gradient w.r.t. the logits or a feature) */
@@ -136,6 +138,7 @@ export function buildPlan(
     reset: () => {
       for (const v of acts.keys()) cur.set(v, null);
     },
+    dims: (v) => act(v).t.dims,
     read: (v, into) => d.reorder(act(v).t, { data: into, dims: act(v).t.dims }),
     seed: (v, grad) => {
       const g = b.target(v);
