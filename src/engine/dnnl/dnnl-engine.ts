@@ -4,8 +4,9 @@
 // stay in oneDNN's blocked layouts between ops. Semantics match the ORT training graph (tested by
 // engine-equivalence tests): BN batch statistics and running-statistic blend, PyTorch's cross-entropy
 // with label smoothing, Hinton distillation, feature MSE and attention transfer at any computed value,
-// SGD / Adam / AdamW as torch.optim, frozen parameters. Anything else (masks, frozen BN) is a reason to
-// fall back to ONNX Runtime.
+// SGD / Adam / AdamW as torch.optim, frozen parameters, channel masks (soft pruning: weights, gradients
+// and optimizer state masked; masks change between steps through writeState, no rebuild). Anything
+// else (frozen BN) is a reason to fall back to ONNX Runtime.
 
 import type { TrainingGraphOptions } from '../../autodiff/training-graph.js';
 import { type DnnlAddon, dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
@@ -27,7 +28,6 @@ export interface DnnlEngineOptions {
 
 /** Why the oneDNN engine can't train with these options (undefined: it can). */
 export function unsupportedOptions(o: TrainingGraphOptions): string | undefined {
-  if ((o.masked?.length ?? 0) > 0) return 'masked parameters';
   if (o.batchNorm === 'frozen') return 'frozen batch norm';
   return undefined;
 }
@@ -138,6 +138,7 @@ export class DnnlEngine implements StepEngine {
       const plan = this.plan(n);
       plan.input.data.set(x);
       plan.reset();
+      this.store.maskForward();
       for (const f of plan.forward) f();
       plan.read(this.prog.logits, b.logits);
       const loss = this.ctx.options.loss;
@@ -180,7 +181,9 @@ export class DnnlEngine implements StepEngine {
       }
       plan.seed(this.prog.logits, b.dlogits);
       for (let i = plan.backward.length - 1; i >= 0; i--) plan.backward[i]!();
+      this.store.maskGradients();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
+      this.store.maskState();
       return { loss: total, correct: r.correct, teacherMs };
     } catch (e) {
       throw asPareError(e);

@@ -23,6 +23,19 @@ export interface Param {
   pending: Float32Array | undefined;
   /** Gemm with transB = 0: W is [F, K] in ONNX, held as [K, F] */
   readonly transposed: boolean;
+  /** has a channel mask (TrainingGraphOptions.masked): the layers see eff = w ⊙ mask */
+  readonly masked: boolean;
+  /** the mask over ONNX axis 0, as fed (all ones until set) */
+  channels: Float32Array | undefined;
+  /** the mask expanded to w's layout (rebuilt when the channels or the layout change) */
+  mask: Float32Array | undefined;
+  /** w ⊙ mask, what the layers compute with when masked */
+  eff: DnnlTensor | Float32Array | undefined;
+}
+
+/** What the layers compute with: the masked weights when the parameter has a mask. */
+export function live(p: Param): DnnlTensor | Float32Array {
+  return p.eff ?? p.w;
 }
 
 export interface RunningStats {
@@ -34,9 +47,13 @@ export function newParam(
   name: string,
   dims: readonly number[],
   data: Float32Array,
-  o: { blocked: boolean; transposed: boolean; decay: boolean; frozen: boolean },
+  o: { blocked: boolean; transposed: boolean; decay: boolean; frozen: boolean; masked: boolean },
 ): Param {
   return {
+    masked: o.masked,
+    channels: o.masked ? new Float32Array(dims[0]!).fill(1) : undefined,
+    mask: undefined,
+    eff: o.masked && !o.blocked ? new Float32Array(data.length) : undefined,
     name,
     dims,
     w: data.slice(),
@@ -87,11 +104,63 @@ export class ParamStore {
     }
     p.w = w;
     p.g = this.d.alloc(l);
+    if (p.masked) p.eff = this.d.alloc(l);
+    p.mask = undefined;
     p.pending = undefined;
   }
 
-  /** Write parameters, running statistics and optimizer state into a state map (training graph's keys). */
+  /** Set a parameter's channel mask (ONNX axis 0); takes effect at the next step. */
+  setMask(name: string, channels: Float32Array): void {
+    const p = this.mustParam(name);
+    p.channels = channels.slice();
+    p.mask = undefined;
+  }
+
+  /**
+   * Before the forward pass: eff = w ⊙ mask for every masked parameter (the mask expanded to w's
+   * layout when it changed; block padding stays 0 since w's padding is 0).
+   */
+  maskForward(): void {
+    for (const p of this.params.values()) {
+      if (!p.masked || p.pending) continue;
+      p.mask ??= this.expandMask(p);
+      const w = data(p.w);
+      const e = data(p.eff!);
+      const m = p.mask;
+      for (let i = 0; i < w.length; i++) e[i] = w[i]! * m[i]!;
+    }
+  }
+
+  /** After the backward pass: the gradient w.r.t. w is mask ⊙ the gradient w.r.t. eff. */
+  maskGradients(): void {
+    for (const p of this.params.values()) if (p.mask) multiply(data(p.g), p.mask);
+  }
+
+  /** After the optimizer: parameters and optimizer state held at zero where masked (as the graph). */
+  maskState(): void {
+    for (const p of this.params.values()) {
+      if (!p.mask) continue;
+      multiply(data(p.w), p.mask);
+      for (const b of p.buffers.values()) multiply(b, p.mask);
+    }
+  }
+
+  private expandMask(p: Param): Float32Array {
+    const size = p.dims.reduce((a, b) => a * b, 1);
+    const per = size / p.dims[0]!;
+    const flat = new Float32Array(size);
+    for (let i = 0; i < size; i++) flat[i] = p.channels![Math.floor(i / per)]!;
+    const out = new Float32Array(data(p.w).length);
+    this.fromPlain(p, flat, out);
+    return out;
+  }
+
+  /** Write parameters, running statistics, optimizer state and masks into a state map. */
   read(tg: TrainingGraph, state: Map<string, HostTensor>): void {
+    for (const m of tg.masks) {
+      const p = this.mustParam(m.of);
+      state.set(m.input, { dims: [m.channels], data: p.channels!.slice() });
+    }
     for (const slot of tg.state) {
       const dims = [...slot.init.dims];
       if (slot.kind === 'bn.mean' || slot.kind === 'bn.var') {
@@ -105,8 +174,12 @@ export class ParamStore {
     }
   }
 
-  /** Take parameters, running statistics and optimizer state from a state map (start or resume). */
+  /** Take parameters, running statistics, optimizer state and masks from a state map. */
   write(tg: TrainingGraph, state: ReadonlyMap<string, HostTensor>): void {
+    for (const m of tg.masks) {
+      const t = state.get(m.input);
+      if (t) this.setMask(m.of, t.data as Float32Array);
+    }
     for (const slot of tg.state) {
       const t = state.get(slot.input);
       if (!t) continue;
@@ -151,6 +224,10 @@ export class ParamStore {
     }
     this.d.reorder({ data: transposeIf(p, src, false), dims: p.w.dims }, { data: into, desc: p.w.desc });
   }
+}
+
+function multiply(a: Float32Array, m: Float32Array): void {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! * m[i]!;
 }
 
 /** Gemm with transB = 0 keeps W as [F, K]; the plan holds [K, F] (toOnnx: back to [F, K]). */

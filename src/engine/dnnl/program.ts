@@ -41,6 +41,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
   }
   const noDecay = new Set(o.noWeightDecay ?? []);
   const frozen = new Set(o.frozen ?? []);
+  const masked = new Set(o.masked ?? []);
   const params = new Map<string, Param>();
   const running = new Map<string, RunningStats>();
   const produced = new Set([input.name]);
@@ -70,6 +71,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
           transposed: po.transposed ?? false,
           decay: !noDecay.has(v.name),
           frozen: frozen.has(v.name),
+          masked: masked.has(v.name),
         }),
       );
       return v.name;

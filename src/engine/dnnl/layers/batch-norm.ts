@@ -3,7 +3,7 @@
 // the unbiased batch variance. oneDNN's BN on its own thread count (default 1: engine-dnnl.md, finding 4).
 
 import type { Node } from '../../../ir/node.js';
-import { data } from '../params.js';
+import { data, live } from '../params.js';
 import { type BuildContext, chw, type Layer, type LowerContext } from './layer.js';
 
 export function lowerBatchNorm(node: Node, ctx: LowerContext): Layer | string {
@@ -38,7 +38,7 @@ export function lowerBatchNorm(node: Node, ctx: LowerContext): Layer | string {
       const out = d.alloc(xa.t);
       b.define(y, out, true);
       b.forward(() => {
-        d.bnForward(hb, xa.t, data(sp.w), data(bp.w), out, mean, vr);
+        d.bnForward(hb, xa.t, data(live(sp)), data(live(bp)), out, mean, vr);
         for (let i = 0; i < c; i++) {
           run.mean[i] = m * run.mean[i]! + k * mean[i]!;
           run.var[i] = m * run.var[i]! + k * vr[i]! * unbias;
@@ -47,7 +47,7 @@ export function lowerBatchNorm(node: Node, ctx: LowerContext): Layer | string {
       b.backward(() => {
         const dy = b.gradOf(y);
         const dx = b.target(x);
-        d.bnBackward(hb, dy, xa.t, data(sp.w), data(bp.w), mean, vr, dx, data(sp.g), data(bp.g));
+        d.bnBackward(hb, dy, xa.t, data(live(sp)), data(live(bp)), mean, vr, dx, data(sp.g), data(bp.g));
         if (xa.grad) b.contribute(x, dx);
       });
     },

@@ -3,7 +3,7 @@
 // when something upstream needs it.
 
 import type { Node } from '../../../ir/node.js';
-import { data } from '../params.js';
+import { data, live } from '../params.js';
 import { type BuildContext, chw, ints, type Layer, type LowerContext } from './layer.js';
 
 export interface ConvSpec {
@@ -81,13 +81,13 @@ export function convLayer(s: ConvSpec): Layer {
       const bias = s.b ? b.param(s.b) : undefined;
       const y = d.alloc(d.layout(hc, 'dst'));
       b.define(s.y, y, true);
-      b.forward(() => d.convForward(hc, x.t, p.w, bias ? data(bias.w) : null, y));
+      b.forward(() => d.convForward(hc, x.t, live(p), bias ? data(live(bias)) : null, y));
       b.backward(() => {
         const dy = b.gradOf(s.y);
         d.convBackwardWeights(hc, x.t, dy, p.g, bias ? data(bias.g) : null);
         if (x.grad) {
           const dx = b.target(s.x);
-          d.convBackwardData(hc, dy, p.w, dx);
+          d.convBackwardData(hc, dy, live(p), dx);
           b.contribute(s.x, dx);
         }
       });

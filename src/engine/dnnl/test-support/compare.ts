@@ -3,7 +3,11 @@
 
 import { expect } from 'vitest';
 import type { OptimizerOptions } from '../../../autodiff/optim/optimizer.js';
-import { buildTrainingGraph, type TrainingGraphOptions } from '../../../autodiff/training-graph.js';
+import {
+  buildTrainingGraph,
+  type TrainingGraph,
+  type TrainingGraphOptions,
+} from '../../../autodiff/training-graph.js';
 import { advanceState, initialState } from '../../../autodiff/training-state.js';
 import { GraphBuilder } from '../../../ir/builder.js';
 import { createModel, type Model } from '../../../ir/model.js';
@@ -65,9 +69,13 @@ export async function compare(
   optimizer: OptimizerOptions,
   sizes: readonly number[],
   smoothing = 0,
-  extra: Partial<TrainingGraphOptions> & { teacher?: Model } = {},
+  extra: Partial<TrainingGraphOptions> & {
+    teacher?: Model;
+    /** state entries (masks) set on both engines before step s */
+    before?: (s: number, tg: TrainingGraph) => Map<string, HostTensor>;
+  } = {},
 ) {
-  const { teacher, ...rest } = extra;
+  const { teacher, before, ...rest } = extra;
   const options: TrainingGraphOptions = {
     ...rest,
     optimizer,
@@ -88,6 +96,11 @@ export async function compare(
   for (const [s, n] of sizes.entries()) {
     const { x, labels } = batch(n, shape, classes, 10 + s);
     const lr = 0.1;
+    const set = before?.(s, tg);
+    if (set) {
+      for (const [k, v] of set) ortState.set(k, v);
+      engine.writeState(set);
+    }
     const feeds: Record<string, HostTensor> = {
       ...Object.fromEntries(ortState),
       [tg.batch]: { dims: [n, ...shape], data: x },
