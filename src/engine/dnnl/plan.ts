@@ -2,7 +2,9 @@
 // backward closures run in reverse. The gradient bookkeeping lives here, once for all layers: each
 // value's gradient is borrowed from the first contribution (a consumer's dy passed through unchanged
 // costs nothing), and later contributions (a value that fans out) are summed into the value's own
-// buffer; temporaries for contributions are shared per layout.
+// buffer; temporaries for contributions are shared per layout. Gradient buffers come from a pool per
+// layout and go back to it once no value's gradient refers to them (after the producer's backward),
+// so a step holds a few gradients at a time instead of one per value (peak RSS; issue 10).
 
 import type { DnnlAddon, DnnlTensor, Handle } from '../../runtime/dnnl.js';
 import { PareError } from '../../util/errors.js';
@@ -48,8 +50,13 @@ export function buildPlan(
   const forward: (() => void)[] = [];
   const backward: (() => void)[] = [];
   const primitives: PrimitiveInfo[] = [];
+  /** this step's own gradient buffer of a value, and the owner of each buffer */
   const own = new Map<string, DnnlTensor>();
+  const owner = new Map<DnnlTensor, string>();
   const cur = new Map<string, DnnlTensor | null>();
+  /** how many values' current gradient is this buffer */
+  const refs = new Map<DnnlTensor, number>();
+  const pool = new Map<string, DnnlTensor[]>();
   const temps = new Map<string, DnnlTensor>();
   const adds = new Map<string, Handle<'add'>>();
   let layer = '';
@@ -65,10 +72,29 @@ export function buildPlan(
   const ownGrad = (v: string): DnnlTensor => {
     let t = own.get(v);
     if (!t) {
-      t = d.alloc(act(v).t);
+      const a = act(v).t;
+      t = pool.get(key(a))?.pop() ?? d.alloc(a);
       own.set(v, t);
+      owner.set(t, v);
     }
     return t;
+  };
+  const deref = (t: DnnlTensor) => {
+    const n = (refs.get(t) ?? 1) - 1;
+    refs.set(t, n);
+    if (n > 0) return;
+    const v = owner.get(t);
+    if (v !== undefined && own.get(v) === t) own.delete(v);
+    owner.delete(t);
+    const k = key(t);
+    if (!pool.has(k)) pool.set(k, []);
+    pool.get(k)!.push(t);
+  };
+  const setCur = (v: string, t: DnnlTensor | null) => {
+    const old = cur.get(v);
+    if (t) refs.set(t, (refs.get(t) ?? 0) + 1);
+    cur.set(v, t);
+    if (old) deref(old);
   };
   const addHandle = (t: DnnlTensor): Handle<'add'> => {
     const k = key(t);
@@ -116,17 +142,21 @@ export function buildPlan(
     contribute: (v, g) => {
       const c = cur.get(v);
       if (!c) {
-        cur.set(v, g);
+        setCur(v, g);
         return;
       }
       const o = ownGrad(v);
       d.add(addHandle(o), c, g, o);
-      cur.set(v, o);
+      if (o !== c) setCur(v, o);
     },
     record,
   };
   for (const L of prog.layers) {
     layer = L.output;
+    // runs after the layer's backward closures (the list runs in reverse): its output's gradient is
+    // consumed, so the buffer goes back to the pool unless another value still borrows it
+    const out = L.output;
+    backward.push(() => setCur(out, null));
     L.build(b);
   }
   layer = 'gradient sums';
@@ -136,7 +166,7 @@ export function buildPlan(
     backward,
     primitives,
     reset: () => {
-      for (const v of acts.keys()) cur.set(v, null);
+      for (const v of acts.keys()) setCur(v, null);
     },
     dims: (v) => act(v).t.dims,
     read: (v, into) => d.reorder(act(v).t, { data: into, dims: act(v).t.dims }),
