@@ -10,9 +10,10 @@ import { GraphBuilder } from '../../ir/builder.js';
 import { createModel, type Model } from '../../ir/model.js';
 import { dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
 import { trainModel } from '../../train/trainer.js';
+import { PareError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
 import { buildZooModel } from '../../zoo/registry.js';
-import { planDnnl } from './dnnl-engine.js';
+import { dnnlError, planDnnl } from './dnnl-engine.js';
 import { softmaxCrossEntropy } from './host-loss.js';
 import { compare, smallNet } from './test-support/compare.js';
 
@@ -163,5 +164,22 @@ describe(`dnnl engine${skipReason}`, () => {
     }
     expect(r.loss).toBeCloseTo(want, 6);
     expect(r.correct).toBe(1);
+  });
+
+  it.skipIf(!addon)('a oneDNN failure is a PareError PARE_DNNL (exit 1), not a bug in pare', () => {
+    let thrown: unknown;
+    try {
+      addon!.convCreate({ n: 1, c: 3, h: 4, w: 4, oc: 4, group: 2 });
+    } catch (e) {
+      thrown = e;
+    }
+    expect((thrown as { code?: string }).code).toBe('PARE_DNNL');
+    const e = dnnlError(thrown);
+    expect(e).toBeInstanceOf(PareError);
+    expect((e as PareError).code).toBe('PARE_DNNL');
+    expect((e as PareError).isInternal).toBe(false);
+    expect((e as PareError).message).toMatch(/group/);
+    const other = new Error('x');
+    expect(dnnlError(other)).toBe(other);
   });
 });

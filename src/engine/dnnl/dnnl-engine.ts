@@ -186,7 +186,7 @@ export class DnnlEngine implements StepEngine {
       this.store.maskState();
       return { loss: total, correct: r.correct, teacherMs };
     } catch (e) {
-      throw asPareError(e);
+      throw dnnlError(e);
     }
   }
 
@@ -216,7 +216,7 @@ export class DnnlEngine implements StepEngine {
 }
 
 /** The addon throws plain Errors with code PARE_DNNL (a oneDNN failure: not a bug in pare). */
-function asPareError(e: unknown): unknown {
+export function dnnlError(e: unknown): unknown {
   if (e instanceof Error && (e as { code?: string }).code === 'PARE_DNNL' && !(e instanceof PareError))
     return new PareError('PARE_DNNL', e.message, {
       cause: e,
