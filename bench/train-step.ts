@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HostTensor } from '../src/autodiff/executor.js';
-import { modelForOrt } from '../src/autodiff/nchwc/model-for-ort.js';
 import { buildTrainingGraph } from '../src/autodiff/training-graph.js';
 import { initialState } from '../src/autodiff/training-state.js';
+import { modelForOrt } from '../src/engine/ort/nchwc/model-for-ort.js';
 import type { Model } from '../src/ir/model.js';
+import { nchwcBlockOrder } from '../src/runtime/cpu-isa.js';
 import { Session } from '../src/runtime/session.js';
 import { Rng } from '../src/util/rng.js';
 import { buildZooModel } from '../src/zoo/registry.js';
@@ -116,7 +117,9 @@ for (const f of args.formulation.split(',')) {
   if (f === 'standard') out.standard = await measure(tg.model, args.profile);
   else if (f === 'nchwc') {
     // The default path for ORT: lowered when the start-up probe passes.
-    const ort = await modelForOrt(tg.model, (m) => Session.create(m, { threads: 1 }));
+    const ort = await modelForOrt(tg.model, (m) => Session.create(m, { threads: 1 }), {
+      blocks: nchwcBlockOrder(),
+    });
     out.nchwcBlock = ort.nchwcBlock ?? null;
     if (ort.nchwcBlock) out.nchwc = await measure(ort.model, args.profile);
   }

@@ -36,6 +36,9 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
 
 export async function main(argv: readonly string[]): Promise<void> {
   installProcessHandlers();
+  // Before the oneDNN addon loads (libgomp reads it once): idle OpenMP threads sleep instead of
+  // spinning, which keeps a shared or small machine responsive (docs/engine-dnnl.md, finding 4).
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   process.exitCode = await run(argv);
 }
 

@@ -2,6 +2,10 @@
 // `npm run build:dnnl`; PARE_DNNL_ADDON overrides the path). loadDnnl() returns null when the addon is
 // not built or does not load (no libdnnl / no compiler), so callers fall back to ONNX Runtime;
 // dnnlUnavailable() says why. API and findings: docs/engine-dnnl.md.
+// Idle OpenMP threads spin by default, which starves other work on a shared or small machine
+// (engine-dnnl.md, finding 4); libgomp reads OMP_WAIT_POLICY once, when the addon pulls it in. Library
+// code never writes the environment: the CLI (cli/main.ts) sets OMP_WAIT_POLICY=passive unless set,
+// and a program embedding pare sets it before the first training step if it wants the same.
 
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -169,18 +173,16 @@ export interface DnnlAddon {
 }
 
 /** src/runtime and dist/runtime are both two levels below the package root. */
-export const addonPath =
-  process.env.PARE_DNNL_ADDON ??
-  join(
-    dirname(fileURLToPath(import.meta.url)),
-    '..',
-    '..',
-    'native',
-    'dnnl',
-    'build',
-    'Release',
-    'pare_dnnl.node',
-  );
+export const addonPath = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'native',
+  'dnnl',
+  'build',
+  'Release',
+  'pare_dnnl.node',
+);
 
 let cached: DnnlAddon | null | undefined;
 let whyNot = '';
@@ -192,9 +194,6 @@ export function loadDnnl(threads?: number): DnnlAddon | null {
       cached = null;
       whyNot = 'the oneDNN addon is not built (apt-get install libdnnl-dev g++ make; npm run build:dnnl)';
     } else {
-      // Idle OpenMP threads spin by default, which starves other work on a shared or small machine
-      // (docs/engine-dnnl.md, finding 4). libgomp reads this once, when the addon pulls it in.
-      process.env.OMP_WAIT_POLICY ??= 'passive';
       try {
         const req = createRequire(import.meta.url);
         cached = req(addonPath) as DnnlAddon;

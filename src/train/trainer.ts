@@ -1,17 +1,16 @@
-// The training loop: one ONNX Runtime run of the training-step graph per batch (or one step of the
-// oneDNN layer executor, dnnl-engine.ts, when the addon is built and runs the model), state carried on
-// the host, evaluation each epoch, early stopping, checkpoints. Reports progress through events only.
+// The training loop: one step per batch on the engine selectEngine() picks (src/engine/: the oneDNN
+// layer executor or ONNX Runtime on the training-step graph), the state read back as the training
+// graph's state map each epoch, evaluation, early stopping, checkpoints. Progress through events only.
 
-import { modelForOrt } from '../autodiff/nchwc/model-for-ort.js';
 import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
-import { advanceState, initialState, trainedModel } from '../autodiff/training-state.js';
+import { initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
-import { cloneModel, type Model } from '../ir/model.js';
+import { selectEngine } from '../engine/select-engine.js';
+import type { Model } from '../ir/model.js';
 import type { EvalResult } from '../measure/classification-meter.js';
-import { type HostTensor, Session, type SessionOptions } from '../runtime/session.js';
+import type { HostTensor, SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
-import { type DnnlEngine, planDnnl } from './dnnl-engine.js';
 import { evaluateModel } from './evaluate.js';
 import { type FeatureDistillation, type ResolvedFeature, resolveFeaturePairs } from './feature-pairs.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
@@ -141,38 +140,20 @@ export async function trainModel(
   };
   const tg = buildTrainingGraph(trainable, graphOptions);
   const sessionOptions: SessionOptions = {
-    label: `${model.path ?? model.graph.name} (training step)`,
+    label: `${model.path ?? model.graph.name} (evaluation)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
   const mode = options.engine ?? 'auto';
-  let dnnl: DnnlEngine | undefined;
-  let dnnlFallback: string | undefined;
-  if (mode === 'dnnl' || mode === 'auto') {
-    const plan = planDnnl(trainable, {
-      ...graphOptions,
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    if ('engine' in plan) dnnl = plan.engine;
-    else dnnlFallback = plan.reason;
-  }
-  let engine = 'dnnl';
-  let session: Session | undefined;
-  let teacher: Awaited<ReturnType<typeof teacherRunner>>;
-  if (!dnnl) {
-    const open = (m: Model) => Session.create(m, { threads: 1 });
-    const ort = await modelForOrt(tg.model, open, { nchwc: mode !== 'standard' });
-    const block = ort.nchwcBlock;
-    if (mode === 'nchwc' && block === undefined) {
-      throw new PareError('PARE_RUNTIME', 'the NCHWc engine is not available in this ONNX Runtime build', {
-        notes: ['use --engine standard (or auto, which falls back by itself)'],
-      });
-    }
-    engine = block === undefined ? 'standard' : `nchwc-${block}`;
-    teacher = await teacherRunner(options.teacher, tg, sessionOptions);
-    session = await Session.create(ort.model, sessionOptions);
-  }
+  const { engine, dnnlFallback } = await selectEngine(mode, {
+    model: trainable,
+    graph: tg,
+    options: graphOptions,
+    ...(options.teacher ? { teacher: options.teacher } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
+    label: model.path ?? model.graph.name,
+  });
   const state = new Map(options.resume?.state ?? initialState(tg));
-  dnnl?.importState(tg, state);
+  engine.writeState(state);
   const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
   const schedule = options.schedule ?? { kind: 'constant' };
   const history: Extract<TrainEvent, { kind: 'epoch' }>[] = [];
@@ -194,32 +175,11 @@ export async function trainModel(
         const tBatch = performance.now();
         const [n, c, h, w] = batch.shape;
         const lr = learningRate(schedule, options.lr, step, total);
-        let loss: number;
-        let hits: number;
-        let tTeacher: number;
-        let tRun: number;
-        let tRan: number;
-        if (dnnl) {
-          tTeacher = tRun = performance.now();
-          const r = dnnl.step(batch.x, [n, c, h, w], batch.y, lr);
-          tRan = performance.now();
-          loss = r.loss;
-          hits = r.correct;
-        } else {
-          const feeds: Record<string, HostTensor> = Object.fromEntries(state);
-          feeds[tg.batch] = { dims: [n, c, h, w], data: batch.x.subarray(0, n * c * h * w) };
-          feeds[tg.labels] = { dims: [n], data: BigInt64Array.from(batch.y.subarray(0, n), BigInt) };
-          feeds[tg.lr] = { dims: [], data: Float32Array.of(lr) };
-          if (tg.step) feeds[tg.step] = { dims: [], data: Float32Array.of(step + 1) };
-          tTeacher = performance.now();
-          if (teacher) Object.assign(feeds, await teacher.run(feeds[tg.batch]!));
-          tRun = performance.now();
-          const out = await session!.run(feeds);
-          tRan = performance.now();
-          advanceState(tg, state, out);
-          loss = Number(out[tg.loss]!.data[0]);
-          hits = Number(out[tg.correct]!.data[0]);
-        }
+        const tRun = performance.now();
+        const r = await engine.step({ x: batch.x, dims: [n, c, h, w], labels: batch.y }, lr, step + 1);
+        const tRan = performance.now();
+        const loss = r.loss;
+        const hits = r.correct;
         if (!Number.isFinite(loss)) {
           throw new PareError(
             'PARE_RUNTIME',
@@ -245,9 +205,9 @@ export async function trainModel(
           lr,
           timing: {
             dataMs: tBatch - stepEnd,
-            teacherMs: tRun - tTeacher,
-            runMs: tRan - tRun,
-            hostMs: performance.now() - stepEnd - (tBatch - stepEnd) - (tRan - tTeacher),
+            teacherMs: r.teacherMs,
+            runMs: tRan - tRun - r.teacherMs,
+            hostMs: performance.now() - stepEnd - (tBatch - stepEnd) - (tRan - tRun),
           },
         });
         stepEnd = performance.now();
@@ -255,7 +215,7 @@ export async function trainModel(
       const seconds = (performance.now() - t0) / 1000;
       trainedImages += seen;
       trainSeconds += seconds;
-      dnnl?.exportState(tg, state);
+      engine.readState(state);
       current = exported(trainedModel(trainable, tg, state));
       const test = options.test ? await evaluateModel(current, options.test, sessionOptions) : undefined;
       const event = {
@@ -278,8 +238,7 @@ export async function trainModel(
       }
     }
   } finally {
-    await session?.release();
-    await teacher?.release();
+    await engine.release();
   }
   return {
     model: current,
@@ -288,7 +247,7 @@ export async function trainModel(
     steps: step,
     graph: tg,
     state,
-    engine,
+    engine: engine.name,
     ...(dnnlFallback !== undefined && mode !== 'standard' && mode !== 'nchwc' ? { dnnlFallback } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
@@ -303,42 +262,4 @@ function featurePairs(model: Model, options: TrainOptions): ResolvedFeature[] {
     });
   }
   return resolveFeaturePairs(model, options.teacher, options.featureDistillation);
-}
-
-/** The teacher's forward run: its first output and the tapped values, as the step's teacher feeds. */
-async function teacherRunner(
-  model: Model | undefined,
-  tg: TrainingGraph,
-  sessionOptions: SessionOptions,
-): Promise<
-  { run(x: HostTensor): Promise<Record<string, HostTensor>>; release(): Promise<void> } | undefined
-> {
-  if (!model || tg.teacher.length === 0) return undefined;
-  const m = cloneModel(model);
-  const g = m.graph;
-  const input = g.feedInputs[0]?.name;
-  const logits = g.outputs[0]?.name;
-  if (!input || !logits) {
-    throw new PareError('PARE_CONFIG', `teacher '${model.path ?? g.name}' needs an input and an output`);
-  }
-  const source = (t: TrainingGraph['teacher'][number]) =>
-    t.target === 'logits' ? logits : (t.source ?? t.target);
-  for (const t of tg.teacher) {
-    const v = g.value(source(t));
-    if (!v) {
-      throw new PareError('PARE_CONFIG', `the teacher has no value '${source(t)}' to distil from`, {
-        tensor: source(t),
-      });
-    }
-    if (!g.outputs.includes(v)) g.outputs.push(v);
-  }
-  const fetches = [...new Set(tg.teacher.map(source))];
-  const session = await Session.create(m, { ...sessionOptions, label: 'teacher' });
-  return {
-    async run(x) {
-      const out = await session.run({ [input]: x }, fetches);
-      return Object.fromEntries(tg.teacher.map((t) => [t.input, out[source(t)]!]));
-    },
-    release: () => session.release(),
-  };
 }

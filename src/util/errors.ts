@@ -14,6 +14,8 @@ export type ErrorCode =
   | 'PARE_VERIFY'
   | 'PARE_GRADIENT'
   | 'PARE_RUNTIME'
+  /** oneDNN (the training addon) failed: exit 1, not reported as a bug in pare */
+  | 'PARE_DNNL'
   | 'PARE_DATA'
   | 'PARE_CONFIG'
   | 'PARE_IO'

@@ -563,13 +563,33 @@ napi_value conv_create(napi_env env, napi_value o) {
       balgo = algorithm::convolution_winograd;
     memory::desc w_any(op->wei_d, dt::f32, lay.req == LayoutReq::Plain ? plain_tag(op->wei_d.size()) : tag::any);
     memory::desc dw_md = wlay == "forward" ? op->fwd_pd.weights_desc() : w_any;
-    convolution_backward_data::desc bdd(balgo, op->fwd_pd.src_desc(), w_any, op->fwd_pd.dst_desc(), strides, dil,
-                                        pl, pr);
-    op->bd_pd = convolution_backward_data::primitive_desc(bdd, eng(), op->fwd_pd);
+    // oneDNN 2.6 falls back to its reference kernels (`ref:any`, 10-1000x slower) for shapes its JIT
+    // kernels reject in the forward's blocked layouts: backward-weights of a first layer with 1 or 3
+    // plain input channels on AVX2, of 3x3 convs on 1x1 maps, of depthwise convs on 2x2 maps. Then the
+    // backward primitive is created on other activation layouts (plain NCHW: the im2col + JIT GEMM
+    // kernel; NHWC) and the first that is not `ref` is kept; bind_in/bind_out reorder the blocked
+    // tensors through scratch buffers, which costs far less than the reference kernel.
+    auto is_ref = [](const char *impl) { return std::string(impl).find("ref") != std::string::npos; };
+    std::vector<memory::desc> src_alts{op->fwd_pd.src_desc()}, dst_alts{op->fwd_pd.dst_desc()};
+    if (lay.req != LayoutReq::Plain) {
+      src_alts.push_back(op->src_p);
+      dst_alts.push_back(op->dst_p);
+      src_alts.push_back(memory::desc(op->src_d, dt::f32, tag::nhwc));
+      dst_alts.push_back(memory::desc(op->dst_d, dt::f32, tag::nhwc));
+    }
+    for (size_t i = 0; i < src_alts.size(); i++) {
+      memory::desc wa = i == 0 ? w_any : memory::desc(op->wei_d, dt::f32, tag::any);
+      convolution_backward_data::desc bdd(balgo, src_alts[i], wa, dst_alts[i], strides, dil, pl, pr);
+      op->bd_pd = convolution_backward_data::primitive_desc(bdd, eng(), op->fwd_pd);
+      if (!is_ref(op->bd_pd.impl_info_str())) break;
+    }
     op->bd = convolution_backward_data(op->bd_pd);
-    convolution_backward_weights::desc bwd(balgo, op->fwd_pd.src_desc(), dw_md, bias_a, op->fwd_pd.dst_desc(),
-                                           strides, dil, pl, pr);
-    op->bw_pd = convolution_backward_weights::primitive_desc(bwd, eng(), op->fwd_pd);
+    for (size_t i = 0; i < src_alts.size(); i++) {
+      memory::desc dw = i == 0 ? dw_md : memory::desc(op->wei_d, dt::f32, tag::any);
+      convolution_backward_weights::desc bwd(balgo, src_alts[i], dw, bias_a, dst_alts[i], strides, dil, pl, pr);
+      op->bw_pd = convolution_backward_weights::primitive_desc(bwd, eng(), op->fwd_pd);
+      if (!is_ref(op->bw_pd.impl_info_str())) break;
+    }
     op->bw = convolution_backward_weights(op->bw_pd);
   }
   return wrap_op(env, op.release());

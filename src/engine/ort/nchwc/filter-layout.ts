@@ -7,8 +7,8 @@
 // everything else flattened into one "spatial" axis. A filter that is a computed activation (dy in
 // the filter gradient) is as large as an activation, so this matters.
 
-import type { Value } from '../../ir/value.js';
-import type { GradEmitter } from '../emitter.js';
+import type { GradEmitter } from '../../../autodiff/emitter.js';
+import type { Value } from '../../../ir/value.js';
 
 export type FilterLayout = 'blocked' | 'output-blocked';
 

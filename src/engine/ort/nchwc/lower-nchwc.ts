@@ -5,10 +5,10 @@
 // kernels for constant filters on its own; this pass makes them run on fed and computed filters.
 // Not a public ORT API: the version is pinned and `probeNchwcBlock` must succeed before use.
 
-import { cloneModel, type Model } from '../../ir/model.js';
-import type { Node } from '../../ir/node.js';
-import type { Value } from '../../ir/value.js';
-import { GradEmitter } from '../emitter.js';
+import { GradEmitter } from '../../../autodiff/emitter.js';
+import { cloneModel, type Model } from '../../../ir/model.js';
+import type { Node } from '../../../ir/node.js';
+import type { Value } from '../../../ir/value.js';
 import { type FilterLayout, reorderFilter } from './filter-layout.js';
 
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc';

@@ -1,0 +1,29 @@
+// The ONNX ops the oneDNN engine runs, each lowered by its own file under layers/. A model with any
+// other op falls back to ONNX Runtime with the reason.
+
+import { lowerAdd } from './layers/add.js';
+import { lowerBatchNorm } from './layers/batch-norm.js';
+import { lowerConv } from './layers/conv.js';
+import { lowerFlatten, lowerReshape } from './layers/flatten.js';
+import { lowerGemm } from './layers/gemm.js';
+import type { Lower } from './layers/layer.js';
+import { lowerGlobalAveragePool, lowerPool } from './layers/pool.js';
+import { lowerClip, lowerRelu } from './layers/relu.js';
+
+export const dnnlOps = {
+  Conv: lowerConv,
+  Gemm: lowerGemm,
+  BatchNormalization: lowerBatchNorm,
+  Relu: lowerRelu,
+  Clip: lowerClip,
+  Add: lowerAdd,
+  MaxPool: lowerPool,
+  AveragePool: lowerPool,
+  GlobalAveragePool: lowerGlobalAveragePool,
+  Flatten: lowerFlatten,
+  Reshape: lowerReshape,
+} as const satisfies Record<string, Lower>;
+
+export function lowerOf(opType: string): Lower | undefined {
+  return Object.hasOwn(dnnlOps, opType) ? dnnlOps[opType as keyof typeof dnnlOps] : undefined;
+}

@@ -1,0 +1,54 @@
+// The step-engine contract: whatever executes a training step (ONNX Runtime on the training-step graph,
+// the oneDNN layer executor) is prepared from the trainable model and the training options, or says
+// why it can't; then runs one step per batch and moves the state (parameters, optimizer state, BN
+// statistics, masks) in and out as the training graph's state map, so checkpoints, resume and the
+// trained model do not depend on who ran the steps. trainModel only sees this interface.
+
+import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-graph.js';
+import type { Model } from '../ir/model.js';
+import type { HostTensor } from '../runtime/session.js';
+
+export interface StepBatch {
+  /** [N, C, H, W] floats (may be longer than N·C·H·W: the loader's buffer) */
+  readonly x: Float32Array;
+  readonly dims: readonly [number, number, number, number];
+  readonly labels: Int32Array;
+}
+
+export interface StepResult {
+  /** mean loss of the batch */
+  readonly loss: number;
+  /** correct top-1 predictions */
+  readonly correct: number;
+  /** milliseconds of the step spent in the teacher's forward run (distillation), 0 without one */
+  readonly teacherMs: number;
+}
+
+export interface StepEngine {
+  /** 'dnnl', 'nchwc-16', 'nchwc-8' or 'standard' */
+  readonly name: string;
+  /** One optimizer step; `step` is the 1-based step number (Adam's bias corrections). */
+  step(batch: StepBatch, lr: number, step: number): Promise<StepResult>;
+  /** Copy the current state into `state` (keys: the training graph's state and mask inputs). */
+  readState(state: Map<string, HostTensor>): void;
+  /** Take every entry of `state` present (start, resume, masks changed between steps). */
+  writeState(state: ReadonlyMap<string, HostTensor>): void;
+  release(): Promise<void>;
+}
+
+/** What an engine is prepared from. */
+export interface EngineContext {
+  /** The model as trained (BN unfolded where asked). */
+  readonly model: Model;
+  readonly graph: TrainingGraph;
+  readonly options: TrainingGraphOptions;
+  /** Distillation teacher (its first output is the logits; feature taps by name). */
+  readonly teacher?: Model;
+  /** Intra-op threads (ORT) or OpenMP threads (oneDNN). */
+  readonly threads?: number;
+  /** For messages: the model's file or graph name. */
+  readonly label: string;
+}
+
+/** An engine, or why this engine cannot run the model with these options (the caller falls back). */
+export type Prepared = { readonly engine: StepEngine } | { readonly reason: string };
