@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dataset } from '#test/compress-fixtures.js';
+import { dataset, fixtures } from '#test/compress-fixtures.js';
 import { BatchLoader } from '../data/batch-loader.js';
 import { computeCosts } from '../ops/costs.js';
 import { runCapturing } from '../runtime/session.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { buildZooModel } from '../zoo/registry.js';
-import { stagesOf, trainMsebs, ucpPlan } from './ucp.js';
+import { stagesOf, trainMsebs, ucpModel, ucpPlan } from './ucp.js';
 import { insertMsebs } from './ucp-mseb.js';
 
 const original = buildZooModel('resnet20', { inputShape: [1, 8, 8], classes: 4, seed: 1 });
@@ -82,4 +82,44 @@ describe('UCP', () => {
     }
     expect(changed).toBeGreaterThan(0);
   }, 60_000);
+
+  for (const f of fixtures()) {
+    it(`runs end to end on ${f.name}: the cut verifies, retrains from scratch and runs in ONNX Runtime`, async () => {
+      const loader = new BatchLoader(dataset(f.shape, f.classes, 32), {
+        batchSize: 16,
+        shuffle: true,
+        seed: 0,
+      });
+      const train = {
+        optimizer: { kind: 'sgd' as const, momentum: 0.9 },
+        lr: 0.05,
+        epochs: 1,
+        engine: 'standard' as const,
+      };
+      const r = await ucpModel(f.model, loader, {
+        seTraining: train,
+        retraining: train,
+        samples: 32,
+        lambda: 0.1,
+        verify: true,
+        seed: 4,
+      });
+      expect(r.cut.verification?.passed).toBe(true);
+      expect(Object.keys(r.plan.groups).length).toBeGreaterThan(0);
+      expect(r.cut.after.macs).toBeLessThan(r.cut.before.macs);
+      expect(computeCosts(r.model.graph).macs).toBe(r.cut.after.macs);
+      const [c, h, w] = f.shape;
+      const out = await runCapturing(
+        r.model,
+        {
+          [r.model.graph.feedInputs[0]!.name]: {
+            dims: [2, c, h, w],
+            data: new Float32Array(2 * c * h * w).fill(0.5),
+          },
+        },
+        [],
+      );
+      expect(Object.values(out)[0]!.data.length).toBe(2 * f.classes);
+    }, 120_000);
+  }
 });

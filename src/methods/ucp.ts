@@ -13,6 +13,8 @@ import type { Model } from '../ir/model.js';
 import { collectActivationStats } from '../measure/activation-stats.js';
 import { loaderFeeds } from '../measure/capture.js';
 import { findParams } from '../ops/params.js';
+import { type AppliedPlan, applyPlanToModel } from '../surgery/apply-plan-to-model.js';
+import { reinitializeModel } from '../train/reinit.js';
 import { type TrainOptions, type TrainResult, trainModel } from '../train/trainer.js';
 import { PareError } from '../util/errors.js';
 import { insertMsebs, type MsebOptions, type MsebSite } from './ucp-mseb.js';
@@ -131,4 +133,43 @@ export async function trainMsebs(
     unfoldBatchNorm: false,
   });
   return { seModel: training.model, sites, training };
+}
+
+export interface UcpOptions extends UcpThresholdOptions, MsebOptions {
+  /** Training of the MSEBs alone (backbone frozen). */
+  readonly seTraining: Omit<TrainOptions, 'frozen' | 'batchNorm'>;
+  /** Training of the compact network (none: return it untrained). */
+  readonly retraining?: TrainOptions;
+  /** 'scratch' (the authors): new weights for the pruned widths; 'finetune': keep the cut weights. */
+  readonly retrain?: 'scratch' | 'finetune';
+  /** Images of the loader whose mean excitation decides (default 1024). */
+  readonly samples?: number;
+  /** Prove the cut equal to the masked original in ONNX Runtime. */
+  readonly verify?: boolean;
+  readonly threads?: number;
+}
+
+export interface UcpResult {
+  readonly model: Model;
+  readonly plan: PruningPlan;
+  readonly decisions: readonly UcpGroupDecision[];
+  readonly cut: AppliedPlan;
+  readonly seTraining: TrainResult;
+  readonly retraining: TrainResult | undefined;
+}
+
+/** UCP end to end: MSEBs trained on a frozen backbone, thresholds, the cut, then (re)training. */
+export async function ucpModel(model: Model, loader: BatchLoader, options: UcpOptions): Promise<UcpResult> {
+  const { seModel, sites, training } = await trainMsebs(model, loader, options.seTraining, options);
+  const means = await excitationMeans(seModel, sites, loader, options.samples ?? 1024, options.threads);
+  const { plan, decisions } = ucpPlan(model, sites, means, options);
+  const cut = await applyPlanToModel(model, plan, { verify: options.verify ?? false });
+  if (cut.verification && !cut.verification.passed)
+    throw new PareError(
+      'PARE_INTERNAL',
+      `UCP's cut does not match the masked model (${cut.verification.relativeError})`,
+    );
+  const start = options.retrain === 'finetune' ? cut.model : reinitializeModel(cut.model, options).model;
+  const retraining = options.retraining ? await trainModel(start, loader, options.retraining) : undefined;
+  return { model: retraining?.model ?? start, plan, decisions, cut, seTraining: training, retraining };
 }
