@@ -49,4 +49,24 @@ describe('activation-mean and apoz', () => {
     expect(none.scores.size).toBe(0);
     expect(none.skipped.get('c1')).toMatch(/'r1' was not measured/);
   });
+
+  it('aip keeps, per group, the channels whose ℓ1 activation is at least k × the mean (the width is its own)', async () => {
+    const mean = await importanceWithCalibration(model, analysis, 'activation-mean', {
+      batches,
+      normalize: 'none',
+    });
+    const aip = await importanceWithCalibration(model, analysis, 'aip', { batches });
+    const m = mean.scores.get('c1')!;
+    expect([...aip.scores.get('c1')!]).toEqual([...m]);
+    // Channel 1 is never positive after the ReLU: it alone falls under 0.2 × the mean.
+    const avg = (m[0]! + m[1]! + m[2]!) / 3;
+    const expected = [...m].filter((x) => x >= 0.2 * avg).length;
+    expect(aip.suggestedKeep?.get('c1')).toBe(expected);
+    expect(expected).toBe(2);
+    const strict = await importanceWithCalibration(model, analysis, 'aip', {
+      batches,
+      options: { k: 1.5 },
+    });
+    expect(strict.suggestedKeep?.get('c1')).toBe([...m].filter((x) => x >= 1.5 * avg).length || 1);
+  });
 });

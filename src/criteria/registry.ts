@@ -2,6 +2,7 @@
 
 import { PareError } from '../util/errors.js';
 import { activationMeanCriterion } from './activation-mean.js';
+import { aipCriterion } from './aip.js';
 import { apozCriterion } from './apoz.js';
 import { bnScaleCriterion } from './bn-scale.js';
 import { capCriterion } from './cap.js';
@@ -29,6 +30,7 @@ export const criteria = {
   cap: capCriterion,
   taylor: taylorCriterion,
   fisher: fisherCriterion,
+  aip: aipCriterion,
 } as const satisfies Record<string, Criterion>;
 
 export type CriterionName = keyof typeof criteria;
