@@ -30,6 +30,19 @@ export { type CostReport, computeCosts, type NodeCost } from './ops/costs.js';
 export { inferShapes } from './ops/infer-shapes.js';
 export { inferShapesWithRuntime } from './ops/infer-shapes-runtime.js';
 export { recalibrateBatchNorm } from './recover/bn-recalibrate.js';
+export { type ReportHtmlOptions, renderReportHtml } from './report/report-html.js';
+export {
+  type EpochRecord,
+  type GroupRecord,
+  type LayerRecord,
+  parseRunRecord,
+  RUN_FORMAT,
+  RUN_VERSION,
+  type RunMetrics,
+  type RunRecord,
+  runRecordSchema,
+  type SensitivityRecord,
+} from './report/run-record.js';
 export { measureLatency } from './runtime/latency.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { applyPlan } from './surgery/apply-plan.js';
