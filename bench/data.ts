@@ -96,7 +96,7 @@ async function photo(width: number, height: number, rng: Rng): Promise<Buffer> {
     .toBuffer();
 }
 
-const PEER = String.raw`
+const PEER = `
 import sys, time, json, torch, torchvision
 from torchvision import transforms as T
 root, size = sys.argv[1], int(sys.argv[2])
