@@ -60,7 +60,8 @@ describe('renderReportHtml', () => {
   it('training and sensitivity curves: one point per value, one line per series', async () => {
     const html = await render([syntheticTrainRun(5), syntheticSensitivityRun(4)]);
     const training = figureOf(html, 'training', 0);
-    expect(markCount(training, 'symbol')).toBe(4 * 5); // train/test × loss/accuracy × 5 epochs
+    // train/test × loss/accuracy × 5 epochs, and the accuracy before training as the test's epoch 0.
+    expect(markCount(training, 'symbol')).toBe(4 * 5 + 1);
     expect(markCount(training, 'line')).toBe(4);
     const sensitivity = figureOf(html, 'sensitivity', 1);
     expect(markCount(sensitivity, 'symbol')).toBe(4 * 4);

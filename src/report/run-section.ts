@@ -178,7 +178,9 @@ export async function runSection(run: RunRecord, index: number, warn: WarningSin
         'layers',
         index,
         layerChart(layers),
-        `${layers.length} layers in graph order, ${pruned} of them made cheaper; grey is what pruning removed.`,
+        pruned > 0
+          ? `${layers.length} layers in graph order, ${pruned} of them made cheaper; grey is what pruning removed.`
+          : `${layers.length} layers in graph order; this run changed no layer's size.`,
         warn,
       ),
       `<details><summary>per-layer table</summary>${layerTable(run)}</details>`,
@@ -190,8 +192,8 @@ export async function runSection(run: RunRecord, index: number, warn: WarningSin
       await figure(
         'training',
         index,
-        trainingChart(run.history),
-        'Per epoch; test figures on the held-out split.',
+        trainingChart(run.history, run.before),
+        `Per epoch; test figures on the held-out split${run.before?.accuracy != null ? ', epoch 0 is the model before training' : ''}.`,
         warn,
       ),
     );
