@@ -166,11 +166,6 @@ describe('--report and pare report', () => {
     expect(r.err).toContain("--report '");
     expect(r.err).toContain('use .json (the run record) or .html (the report page)');
     expect(existsSync(out)).toBe(false);
-    const nowhere = join(dir, 'no-such-folder', 'r.html');
-    const r2 = await cli('prune', model, '-o', out, '--ratio', '0.5', '--report', nowhere);
-    expect(r2.code).toBe(1);
-    expect(r2.err).toContain(`--report '${nowhere}': folder '${join(dir, 'no-such-folder')}' does not exist`);
-    expect(existsSync(out)).toBe(false);
     const missing = await cli('report', join(dir, 'nope.json'), '-o', join(dir, 'x.html'));
     expect(missing.code).toBe(1);
     expect(missing.err).toContain(`run record '${join(dir, 'nope.json')}' does not exist`);

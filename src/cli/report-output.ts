@@ -1,8 +1,7 @@
 // `--report FILE`: the run record as JSON (FILE.json) or as the HTML report (FILE.html), told by the
 // extension, written atomically.
 
-import { statSync } from 'node:fs';
-import { dirname, extname } from 'node:path';
+import { extname } from 'node:path';
 import { renderReportHtml } from '../report/report-html.js';
 import type { RunRecord } from '../report/run-record.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
@@ -11,25 +10,15 @@ import { VERSION } from './main.js';
 
 export type ReportFormat = 'json' | 'html';
 
-/**
- * The format `file`'s extension asks for, after checking that its folder exists: called before any
- * work, so a typo costs nothing.
- */
+/** The format `file`'s extension asks for; checked before any work so a typo costs nothing. */
 export function reportFormatOf(file: string, option = '--report'): ReportFormat {
   const ext = extname(file).toLowerCase();
-  const format = ext === '.json' ? 'json' : ext === '.html' || ext === '.htm' ? 'html' : undefined;
-  if (!format)
-    throw new PareError(
-      'PARE_CONFIG',
-      `${option} '${file}': the extension picks the format; use .json (the run record) or .html (the report page)`,
-    );
-  const folder = dirname(file);
-  if (!statSync(folder, { throwIfNoEntry: false })?.isDirectory())
-    throw new PareError('PARE_IO', `${option} '${file}': folder '${folder}' does not exist`, {
-      file,
-      notes: ['create the folder first, or write the report elsewhere'],
-    });
-  return format;
+  if (ext === '.json') return 'json';
+  if (ext === '.html' || ext === '.htm') return 'html';
+  throw new PareError(
+    'PARE_CONFIG',
+    `${option} '${file}': the extension picks the format; use .json (the run record) or .html (the report page)`,
+  );
 }
 
 /** The subtitle every HTML report carries: when and by which pare. */
