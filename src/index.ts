@@ -96,6 +96,20 @@ export {
   recalibrateBatchNorm,
 } from './recover/bn-recalibrate.js';
 export type { LayerReconstruction } from './recover/least-squares.js';
+export { type ReportHtmlOptions, renderReportHtml } from './report/report-html.js';
+export {
+  type EpochRecord,
+  type GroupRecord,
+  type LayerRecord,
+  parseRunRecord,
+  RUN_FORMAT,
+  RUN_VERSION,
+  type RunMetrics,
+  type RunRecord,
+  runRecordSchema,
+  type SensitivityRecord,
+} from './report/run-record.js';
+export type { WarningSink } from './report/run-section.js';
 export { type LatencyOptions, type LatencyResult, measureLatency } from './runtime/latency.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';

@@ -85,8 +85,8 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless chromium${reason}`, () => {
     // `.role-mark`: data marks, not legend symbols. Layers: 20 layers × (widths, MACs) × (before, after) bars in each prune run.
     for (const run of [0, 1])
       expect(await count(`${fig('layers', run)} g.mark-rect.role-mark path`)).toBe(80);
-    // Training: 6 epochs × (loss, accuracy) × (train, test) points, 4 lines.
-    expect(await count(`${fig('training', 2)} g.mark-symbol.role-mark path`)).toBe(24);
+    // Training: 6 epochs × (loss, accuracy) × (train, test) points and the starting accuracy, 4 lines.
+    expect(await count(`${fig('training', 2)} g.mark-symbol.role-mark path`)).toBe(25);
     expect(await count(`${fig('training', 2)} g.mark-line.role-mark path`)).toBe(4);
     // Sensitivity: 5 units × 4 ratios.
     expect(await count(`${fig('sensitivity', 3)} g.mark-symbol.role-mark path`)).toBe(20);

@@ -154,6 +154,19 @@ describe('loadImageFolderDataset', () => {
     expect(near(smallPlane, 200)).toBe(true);
   });
 
+  it('scales 16-bit PNGs to 8 bits (not clipped) and keeps them gray', async () => {
+    const values = [0, 18, 128, 254, 255, 7];
+    // sharp writes v·257 into 16 bits; decoding must give v back.
+    const png16 = await sharp(Uint8Array.from(values), { raw: { width: 3, height: 2, channels: 1 } })
+      .toColourspace('grey16')
+      .png()
+      .toBuffer();
+    expect((await sharp(png16).metadata()).depth).toBe('ushort');
+    const ds = await loadImageFolderDataset(tree('deep', { 'a/deep.png': png16 }), 'train');
+    expect(ds.sampleShape).toEqual([1, 2, 3]);
+    expect(bytesOf(ds, 0)).toEqual(values);
+  });
+
   it('names a damaged image, an empty class folder and a missing split', async () => {
     const broken = tree('broken', { 'a/photo.jpg': Uint8Array.of(0xff, 0xd8, 0xff, 0xe0) });
     const damaged = await failure(loadImageFolderDataset(broken, 'train'));

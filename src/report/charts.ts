@@ -3,7 +3,7 @@
 
 import type { TopLevelSpec } from 'vega-lite';
 import { palette } from './render-chart.js';
-import type { EpochRecord, LayerRecord, RunRecord, SensitivityRecord } from './run-record.js';
+import type { EpochRecord, LayerRecord, RunMetrics, RunRecord, SensitivityRecord } from './run-record.js';
 
 const STAGES = { domain: ['before', 'after'], range: [palette.before, palette.after] };
 
@@ -94,13 +94,29 @@ export function layerChart(layers: readonly LayerRecord[]): TopLevelSpec | undef
   } as TopLevelSpec;
 }
 
-/** Loss and accuracy per epoch, train and test. */
-export function trainingChart(history: readonly EpochRecord[]): TopLevelSpec | undefined {
+/**
+ * Loss and accuracy per epoch, train and test; `start` (the model before training, measured on the
+ * test data) is drawn as the test curve's epoch 0, so a fine-tune shows where it started.
+ */
+export function trainingChart(history: readonly EpochRecord[], start?: RunMetrics): TopLevelSpec | undefined {
   if (history.length === 0) return undefined;
+  const first = start
+    ? [
+        {
+          epoch: 0,
+          trainLoss: Number.NaN,
+          trainAcc: Number.NaN,
+          testAcc: start.accuracy,
+          testLoss: start.loss,
+        },
+      ]
+    : [];
   const series = (pick: (e: EpochRecord) => number | null | undefined, name: string) =>
-    history.flatMap((e) => {
+    [...first, ...history].flatMap((e) => {
       const v = pick(e);
-      return v === null || v === undefined ? [] : [{ epoch: e.epoch, series: name, value: v }];
+      return v === null || v === undefined || Number.isNaN(v)
+        ? []
+        : [{ epoch: e.epoch, series: name, value: v }];
     });
   const panel = (title: string, values: object[], format: string) => ({
     width: 380,
@@ -122,7 +138,7 @@ export function trainingChart(history: readonly EpochRecord[]): TopLevelSpec | u
     spacing: 40,
     hconcat: [
       panel('loss', [...series((e) => e.trainLoss, 'train'), ...series((e) => e.testLoss, 'test')], '.3~f'),
-      panel('accuracy', [...series((e) => e.trainAcc, 'train'), ...series((e) => e.testAcc, 'test')], '.0%'),
+      panel('accuracy', [...series((e) => e.trainAcc, 'train'), ...series((e) => e.testAcc, 'test')], '.1~%'),
     ],
   } as TopLevelSpec;
 }
@@ -154,7 +170,7 @@ export function sensitivityChart(s: SensitivityRecord): TopLevelSpec | undefined
         type: 'quantitative',
         title: metric,
         scale: { zero: false },
-        axis: { format: metric === 'accuracy' ? '.0%' : '.3~f' },
+        axis: { format: metric === 'accuracy' ? '.1~%' : '.3~f' },
       },
       color: {
         field: 'unit',
@@ -221,7 +237,7 @@ export function tradeoffChart(runs: readonly RunRecord[]): TopLevelSpec | undefi
           type: 'quantitative',
           title: 'accuracy',
           scale: { zero: false },
-          axis: { format: '.0%' },
+          axis: { format: '.1~%' },
         },
         color: {
           field: 'stage',

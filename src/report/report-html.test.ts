@@ -55,12 +55,17 @@ describe('renderReportHtml', () => {
     expect(html).toContain('<li>feeds graph output &#39;logits&#39;</li>');
     expect(html).toContain('kept whole: residual');
     expect(figureOf(html, 'training')).toBe('');
+    expect(html).not.toMatch(/<span class="bad">[\d.]+ %<\/span>/); // every cost went down
+    const slower = syntheticPruneRun(3);
+    const slowerHtml = await render([{ ...slower, after: { ...slower.after, latencyMs: 1.5 } }]);
+    expect(slowerHtml).toContain('<td class="num"><span class="bad">120.0 %</span></td>');
   });
 
   it('training and sensitivity curves: one point per value, one line per series', async () => {
     const html = await render([syntheticTrainRun(5), syntheticSensitivityRun(4)]);
     const training = figureOf(html, 'training', 0);
-    expect(markCount(training, 'symbol')).toBe(4 * 5); // train/test × loss/accuracy × 5 epochs
+    // train/test × loss/accuracy × 5 epochs, and the accuracy before training as the test's epoch 0.
+    expect(markCount(training, 'symbol')).toBe(4 * 5 + 1);
     expect(markCount(training, 'line')).toBe(4);
     const sensitivity = figureOf(html, 'sensitivity', 1);
     expect(markCount(sensitivity, 'symbol')).toBe(4 * 4);
@@ -85,6 +90,37 @@ describe('renderReportHtml', () => {
 });
 
 describe('parseRunRecord', () => {
+  it('reads what pare sensitivity writes as a sensitivity run, each curve starting unpruned', async () => {
+    const result = {
+      kind: 'sensitivity',
+      model: 'm.onnx',
+      criterion: 'l1',
+      recovery: 'bn',
+      metric: 'top1',
+      samples: 500,
+      baseline: { top1: 0.9, loss: 0.3 },
+      groups: [
+        { id: 'conv1', name: 'conv1', channels: 16, points: [{ ratio: 0.5, top1: 0.8, loss: 0.6 }] },
+        {
+          id: 'layer1.0.conv2',
+          name: 'layer1.0.conv1',
+          channels: 16,
+          points: [{ ratio: 0.5, top1: 0.7, loss: 0.9 }],
+        },
+      ],
+      seconds: 3,
+    };
+    const run = parseRunRecord(JSON.stringify(result), 's.json');
+    expect(run.kind).toBe('sensitivity');
+    expect(run.sensitivity!.curves.map((c) => c.unit)).toEqual(['conv1', 'layer1.0.conv2 (layer1.0.conv1)']);
+    expect(run.sensitivity!.curves[1]!.points).toEqual([
+      { ratio: 0, accuracy: 0.9, loss: 0.3 },
+      { ratio: 0.5, accuracy: 0.7, loss: 0.9 },
+    ]);
+    const html = await render([run]);
+    expect(markCount(figureOf(html, 'sensitivity'), 'symbol')).toBe(4);
+  });
+
   it('reads what it documents and names the file and field that is wrong', () => {
     const run = syntheticPruneRun(3);
     expect(parseRunRecord(JSON.stringify(run), 'r.json').layers).toHaveLength(3);

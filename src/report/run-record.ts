@@ -123,7 +123,50 @@ export type EpochRecord = z.infer<typeof epochSchema>;
 export type SensitivityRecord = z.infer<typeof sensitivitySchema>;
 export type RunRecord = z.infer<typeof runRecordSchema>;
 
-/** Read a run record from JSON text; `file` names it in errors (with the dotted path that is wrong). */
+/** What `pare sensitivity -o FILE` writes (methods/sensitivity.ts), read as a run record. */
+const sensitivityResultSchema = z.object({
+  kind: z.literal('sensitivity'),
+  model: z.string(),
+  criterion: z.string(),
+  recovery: z.string(),
+  samples: z.number().optional(),
+  baseline: z.object({ top1: z.number(), loss: z.number() }),
+  groups: z.array(
+    z.object({
+      id: z.string(),
+      name: z.string().optional(),
+      channels: z.number().optional(),
+      points: z.array(z.object({ ratio: z.number(), top1: z.number(), loss: z.number() })),
+    }),
+  ),
+});
+
+/** The sensitivity result as a run record: one curve per group, starting at the unpruned model. */
+function sensitivityRun(r: z.infer<typeof sensitivityResultSchema>): RunRecord {
+  const start = { ratio: 0, accuracy: r.baseline.top1, loss: r.baseline.loss };
+  return {
+    format: RUN_FORMAT,
+    version: RUN_VERSION,
+    kind: 'sensitivity',
+    model: r.model,
+    criterion: r.criterion,
+    before: { accuracy: r.baseline.top1, loss: r.baseline.loss },
+    sensitivity: {
+      criterion: r.criterion,
+      recovery: r.recovery,
+      metric: 'accuracy',
+      curves: r.groups.map((g) => ({
+        unit: g.name && g.name !== g.id ? `${g.id} (${g.name})` : g.id,
+        points: [start, ...g.points.map((p) => ({ ratio: p.ratio, accuracy: p.top1, loss: p.loss }))],
+      })),
+    },
+  };
+}
+
+/**
+ * Read a run record from JSON text; `file` names it in errors (with the dotted path that is wrong).
+ * A `pare sensitivity` result is accepted too, and read as a sensitivity run.
+ */
 export function parseRunRecord(text: string, file: string): RunRecord {
   let data: unknown;
   try {
@@ -135,6 +178,8 @@ export function parseRunRecord(text: string, file: string): RunRecord {
       notes: ['pass the JSON written by --report FILE.json or --json'],
     });
   }
+  const asSensitivity = sensitivityResultSchema.safeParse(data);
+  if (asSensitivity.success) return sensitivityRun(asSensitivity.data);
   const parsed = runRecordSchema.safeParse(data);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0]!;

@@ -36,16 +36,23 @@ function summaryTable(run: RunRecord): string {
   const b = run.before ?? {};
   const a = run.after ?? {};
   const rows: Cell[][] = [];
+  // A cost that grew is worth a second look (a pruned model slower than its original, say).
+  const ratio = (after: number | undefined, before: number | undefined): Cell => {
+    const text = formatRatio(after, before);
+    return after !== undefined && before !== undefined && after > before * 1.005
+      ? { html: `<span class="bad">${escapeHtml(text)}</span>` }
+      : text;
+  };
   if (b.params !== undefined || a.params !== undefined)
-    rows.push(['parameters', formatCount(b.params), formatCount(a.params), formatRatio(a.params, b.params)]);
+    rows.push(['parameters', formatCount(b.params), formatCount(a.params), ratio(a.params, b.params)]);
   if (b.macs !== undefined || a.macs !== undefined)
-    rows.push(['MACs (per image)', formatCount(b.macs), formatCount(a.macs), formatRatio(a.macs, b.macs)]);
+    rows.push(['MACs (per image)', formatCount(b.macs), formatCount(a.macs), ratio(a.macs, b.macs)]);
   if (b.latencyMs !== undefined || a.latencyMs !== undefined)
     rows.push([
       'latency (batch 1)',
       formatMs(b.latencyMs),
       formatMs(a.latencyMs),
-      formatRatio(a.latencyMs, b.latencyMs),
+      ratio(a.latencyMs, b.latencyMs),
     ]);
   const hasAcc = (x: number | null | undefined) => x !== undefined && x !== null;
   if (hasAcc(b.accuracy) || hasAcc(a.accuracy)) {
@@ -178,7 +185,9 @@ export async function runSection(run: RunRecord, index: number, warn: WarningSin
         'layers',
         index,
         layerChart(layers),
-        `${layers.length} layers in graph order, ${pruned} of them made cheaper; grey is what pruning removed.`,
+        pruned > 0
+          ? `${layers.length} layers in graph order, ${pruned} of them made cheaper; grey is what pruning removed.`
+          : `${layers.length} layers in graph order; this run changed no layer's size.`,
         warn,
       ),
       `<details><summary>per-layer table</summary>${layerTable(run)}</details>`,
@@ -190,8 +199,8 @@ export async function runSection(run: RunRecord, index: number, warn: WarningSin
       await figure(
         'training',
         index,
-        trainingChart(run.history),
-        'Per epoch; test figures on the held-out split.',
+        trainingChart(run.history, run.before),
+        `Per epoch; test figures on the held-out split${run.before?.accuracy != null ? ', epoch 0 is the model before training' : ''}.`,
         warn,
       ),
     );
