@@ -5,8 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { allocate } from '../src/allocate/allocate.js';
 import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
+import { measureGradientStats } from '../src/criteria/gradient-stats.js';
 import { activationRequests, importance, layerRequests } from '../src/criteria/importance.js';
 import { criterionByName, criterionNames } from '../src/criteria/registry.js';
+import { ArrayDataset } from '../src/data/array-dataset.js';
+import { BatchLoader } from '../src/data/batch-loader.js';
 import { groupFeatures, linearLayer } from '../src/linear/layer.js';
 import { collectActivationStats } from '../src/measure/activation-stats.js';
 import { collectLayerStats } from '../src/measure/layer-stats-collect.js';
@@ -36,12 +39,29 @@ export function sweepZooModel(name: string, options: ZooOptions, sample: readonl
         work <= 2e10
           ? await collectLayerStats(model, nodes, randomBatches('input', sample, 2, 2), { threads: 1 })
           : undefined;
+      // Gradient criteria (taylor, fisher): one labelled pair of random images.
+      const classes = Number(graph.outputs[0]?.type?.shape?.[1] ?? 10);
+      const pixels = Float32Array.from(randomBatches('input', sample, 2, 1)[0]!.input!.data);
+      const labelled = new BatchLoader(
+        new ArrayDataset({
+          name: 'random',
+          sampleShape: sample as [number, number, number],
+          pixels,
+          labels: Int32Array.of(0, classes - 1),
+          numClasses: classes,
+        }),
+        { batchSize: 2 },
+      );
+      const gradients = criterionNames.some((c) => criterionByName(c).needs === 'gradients')
+        ? await measureGradientStats(model, analysis, labelled, { samples: 2, threads: 1 })
+        : undefined;
       for (const c of criterionNames) {
         if (!layerStats && layered.includes(c)) continue;
         const imp = await importance(graph, analysis, c, {
           stats,
           threads: 1,
           ...(layerStats ? { layerStats } : {}),
+          ...(gradients ? { gradients } : {}),
         });
         expect([...imp.scores.keys(), ...imp.skipped.keys()].sort(), c).toEqual([...prunable].sort());
         const noBn = c === 'bn-scale' && !graph.nodes.some((n) => n.opType === 'BatchNormalization');
