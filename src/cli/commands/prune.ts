@@ -26,6 +26,7 @@ import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
+import { checkPruneFlags } from '../prune-flags.js';
 import { loadWithShapes } from './inspect.js';
 
 interface PruneCliOptions extends DataCliOptions {
@@ -275,6 +276,7 @@ export function pruneCommand(io: CliIO): Command {
     }
     const { model, numerics } = await loadWithShapes(file, opts.inputShape);
     for (const w of numerics) io.err(w);
+    for (const note of checkPruneFlags(opts, model)) io.err(note);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib
