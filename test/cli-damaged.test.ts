@@ -83,4 +83,17 @@ describe('damaged models', () => {
       expect(r.err).toContain("Concat 'layer1.0.relu1': required attribute 'axis' is missing");
     }
   });
+
+  it('a stride of 0 is a typed shape error naming the node, not an internal error when writing', async () => {
+    const file = damaged('stride-0', (mp) => {
+      const strides = node(mp, 'layer2.0.conv1').attribute.find((a) => a.name === 'strides')!;
+      strides.ints[1] = 0n;
+    });
+    for (const r of await each(file)) {
+      expect(r.code).toBe(1);
+      expect(r.err).toContain(
+        "error PARE_SHAPE: Conv 'layer2.0.conv1' output 'layer2.0.conv1': dim 3 would be Infinity",
+      );
+    }
+  });
 });
