@@ -47,8 +47,11 @@ for (const [model, mutations] of samples) {
     kinds[kind] ??= {};
     kinds[kind][r.outcome] = (kinds[kind][r.outcome] ?? 0) + 1;
   }
-  if (r.outcome !== 'ok' && r.outcome !== 'typed' && failures.length < 50)
-    failures.push({ mutations, model, outcome: r.outcome, ...(r.detail ? { detail: r.detail } : {}) });
+  if (r.outcome !== 'ok' && r.outcome !== 'typed') {
+    const failure = { mutations, model, outcome: r.outcome, ...(r.detail ? { detail: r.detail } : {}) };
+    if (failures.length < 50) failures.push(failure);
+    process.stderr.write(`failure at case ${done}: ${JSON.stringify(failure)}\n`);
+  }
   if (++done % 500 === 0) process.stderr.write(`${done}/${cases} ${JSON.stringify(counts)}\n`);
 }
 rmSync(dir, { recursive: true, force: true });

@@ -1,44 +1,17 @@
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIO } from '../src/cli/io.js';
 import { run } from '../src/cli/main.js';
-import { encodeNpy } from '../src/data/npy-codec.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { readModel } from '../src/onnx/read.js';
 import { writeModel } from '../src/onnx/write.js';
 import { reinitializeModel } from '../src/train/reinit.js';
-import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/tmp.js';
+import { writeTwoClassModel, writeTwoClassSplit } from './helpers/two-class-data.js';
 
 const dir = tempDir();
-
-/** Two classes of 1×8×8 images: bright left half (0) or bright right half (1), plus noise. */
-function writeSplit(split: string, n: number, seed: number): void {
-  const rng = new Rng(seed);
-  const x = new Uint8Array(n * 64);
-  const y = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % 2;
-    for (let p = 0; p < 64; p++) {
-      const bright = p % 8 < 4 === (y[i] === 0);
-      x[i * 64 + p] = Math.max(0, Math.min(255, Math.round((bright ? 170 : 70) + 40 * rng.normal())));
-    }
-  }
-  writeFileSync(join(dir, `x_${split}.npy`), encodeNpy([n, 8, 8], x));
-  writeFileSync(join(dir, `y_${split}.npy`), encodeNpy([n], y));
-}
-
-function writeModelFile(): string {
-  const b = new GraphBuilder({ seed: 3 });
-  const x = b.input('input', ['N', 1, 8, 8]);
-  const h = b.relu(b.batchNorm(b.conv(x, { out: 4, kernel: 3, pad: 1, name: 'conv' }), { name: 'bn' }));
-  b.output(b.gemm(b.flatten(b.maxPool(h, { kernel: 2 })), 2, { name: 'fc' }));
-  const file = join(dir, 'model.onnx');
-  writeModel(createModel(b.build()), file);
-  return file;
-}
 
 async function cli(...args: string[]) {
   const io = memoryIO();
@@ -47,9 +20,9 @@ async function cli(...args: string[]) {
 }
 
 describe('pare train / eval', () => {
-  writeSplit('train', 256, 1);
-  writeSplit('test', 64, 2);
-  const model = writeModelFile();
+  writeTwoClassSplit(dir, 'train', 256, 1);
+  writeTwoClassSplit(dir, 'test', 64, 2);
+  const model = writeTwoClassModel(dir);
   const out = join(dir, 'trained.onnx');
 
   it('trains a small CNN to high accuracy, writes a checkpoint, and eval agrees', async () => {

@@ -30,3 +30,20 @@ export function parseFloatOption(text: string, flag: string, lo = -Infinity, hi 
   }
   return n;
 }
+
+/**
+ * `macs=0.5` or `params=0.3` (what `pare prune --target` takes); a bare fraction means MACs. The
+ * demo takes the same syntax as prune, so a command copied from one works in the other.
+ */
+export function parseTargetFraction(
+  text: string,
+  flag = '--target',
+): { metric: 'macs' | 'params'; fraction: number } {
+  const m = /^(?:(macs|params)=)?([\d.eE+-]+)$/.exec(text.trim());
+  if (!m)
+    throw new PareError(
+      'PARE_CONFIG',
+      `${flag} '${text}': expected macs=F or params=F with F in (0, 1], e.g. macs=0.5`,
+    );
+  return { metric: (m[1] ?? 'macs') as 'macs' | 'params', fraction: parseFloatOption(m[2]!, flag, 0.05, 1) };
+}

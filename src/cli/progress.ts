@@ -1,19 +1,35 @@
-// A one-line progress display for TTYs (rewritten in place, throttled); silent elsewhere.
+// Progress for long commands. On a terminal: one line rewritten in place (throttled). Piped or
+// redirected: a plain line every `everyMs` (10 s by default), so a log shows the run is alive and
+// how far it got instead of nothing for minutes. Off for --json.
+
+export type ProgressMode = 'tty' | 'lines' | 'off';
 
 export class ProgressLine {
   private last = 0;
   private shown = false;
 
   constructor(
-    private readonly enabled: boolean,
-    private readonly everyMs = 100,
+    private readonly mode: ProgressMode,
+    /** Where 'lines' mode writes whole lines (the CLI's stderr). */
+    private readonly writeLine: (text: string) => void = (t) => process.stderr.write(`${t}\n`),
+    private readonly everyMs = mode === 'tty' ? 100 : 10_000,
   ) {}
 
+  /** 'tty' on a terminal, 'lines' otherwise, 'off' when machine output was asked for. */
+  static modeFor(isTTY: boolean, json: boolean | undefined): ProgressMode {
+    return json ? 'off' : isTTY ? 'tty' : 'lines';
+  }
+
   update(text: string, force = false): void {
-    if (!this.enabled) return;
+    if (this.mode === 'off') return;
     const now = Date.now();
+    if (this.last === 0 && this.mode === 'lines') this.last = now; // the first line after everyMs
     if (!force && now - this.last < this.everyMs) return;
     this.last = now;
+    if (this.mode === 'lines') {
+      this.writeLine(text);
+      return;
+    }
     process.stderr.write(`\r\x1b[2K${text}`);
     this.shown = true;
   }

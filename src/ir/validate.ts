@@ -60,7 +60,7 @@ export function validateGraph(g: Graph): Diagnostic[] {
  * in a value name) fails here, naming the node and value, instead of later as a '?' shape or as an
  * "invalid graph" after surgery.
  */
-export function assertWellFormed(g: Graph, file: string): void {
+export function assertWellFormed(g: Graph, file: string, sparseNames: ReadonlySet<string> = new Set()): void {
   try {
     g.toposort();
   } catch (e) {
@@ -71,7 +71,10 @@ export function assertWellFormed(g: Graph, file: string): void {
       notes: ['a node depends on its own output; the file is damaged or the export is broken'],
     });
   }
-  const errors = validateGraph(g).filter((d) => d.severity === 'error');
+  // Sparse initializers are kept opaque (not values of the graph): a node may read them.
+  const errors = validateGraph(g).filter(
+    (d) => d.severity === 'error' && !(d.tensor && sparseNames.has(d.tensor)),
+  );
   const first = errors[0];
   if (!first) return;
   throw new PareError('PARE_GRAPH_INVALID', `model '${file}': ${first.text}`, {

@@ -117,7 +117,7 @@ function decode(bytes: Uint8Array, options: DecodeOptions, scan: LazyScan | unde
   const ctx = scan ? { file, external, scan } : { file, external };
   const graph = graphFromProto(mp.graph!, ctx, options.liftConstants ?? true);
   for (const [domain, version] of opsets) graph.opsets.set(domain, version);
-  assertWellFormed(graph, file);
+  assertWellFormed(graph, file, new Set(mp.graph!.sparseInitializer.map((t) => t.values?.name ?? '')));
   const rest = create(ModelProtoSchema, { functions: mp.functions, trainingInfo: mp.trainingInfo });
   if (mp.$unknown) rest.$unknown = mp.$unknown;
   const extra = toBinary(ModelProtoSchema, rest);

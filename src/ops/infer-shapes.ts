@@ -49,7 +49,10 @@ export function inferShapes(graph: Graph, options: InferShapesOptions = {}): Dia
     });
     if (!spec && node.outputs.some((o) => o.name !== '' && !o.type?.shape))
       diagnostics.push(unsupported(node));
-    for (const o of node.outputs) checkNonEmpty(node, o, ev);
+    for (const o of node.outputs) {
+      checkIntegerDims(node, o);
+      checkNonEmpty(node, o, ev);
+    }
   }
   return diagnostics;
 }
@@ -72,6 +75,28 @@ function merge(prev: ValueType | undefined, next: ValueType | undefined): ValueT
   if (next.shape.length !== prev.shape.length) return next;
   const shape: Dim[] = next.shape.map((d, i) => (d === null ? prev.shape![i]! : d));
   return { elemType: next.elemType, shape };
+}
+
+/**
+ * A dim that is not a whole number ≥ 0 (a stride or dilation of 0 divides by zero, a negative pad
+ * overshoots) comes from attributes no runtime accepts: refuse it here, naming the node, instead of
+ * failing later where the shape is used.
+ */
+function checkIntegerDims(node: Node, v: Value): void {
+  const shape = v.type?.shape;
+  const at = shape?.findIndex((d) => typeof d === 'number' && !(Number.isSafeInteger(d) && d >= 0)) ?? -1;
+  if (at < 0) return;
+  throw new PareError(
+    'PARE_SHAPE',
+    `${node.opType} '${node.name}' output '${v.name}': dim ${at} would be ${shape![at]} (shape ${formatShape(shape)})`,
+    {
+      node,
+      tensor: v.name,
+      notes: [
+        "the node's attributes are invalid (a stride or dilation of 0, negative pads?); the file is damaged or the export broken",
+      ],
+    },
+  );
 }
 
 /** A zero-size activation means the model cannot run at this input size. */

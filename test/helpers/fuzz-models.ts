@@ -52,7 +52,7 @@ export const mutationArb: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({
     kind: fc.constant('dim' as const),
     pick: fc.nat(),
-    value: fc.integer({ min: -2, max: 70000 }),
+    value: fc.integer({ min: -2, max: 4096 }),
   }),
   fc.record({ kind: fc.constant('attr' as const), pick: fc.nat(), value: fc.integer({ min: -5, max: 100 }) }),
   fc.record({

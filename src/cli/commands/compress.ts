@@ -108,7 +108,7 @@ export function compressCommand(io: CliIO): Command {
     const abort = new AbortController();
     const onSigint = () => abort.abort();
     process.once('SIGINT', onSigint);
-    const progress = new ProgressLine(io.isTTY && !opts.json);
+    const progress = new ProgressLine(ProgressLine.modeFor(io.isTTY, opts.json), (t) => io.err(t));
     const onEvent = eventPrinter(io, progress, opts.json ?? false);
     let result: CompressResult;
     try {

@@ -23,7 +23,7 @@ import { readPreprocess } from '../data-options.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
-import { parseFloatOption } from '../parse.js';
+import { parseTargetFraction } from '../parse.js';
 
 interface DemoOptions {
   criterion: string;
@@ -51,10 +51,15 @@ export function demoCommand(io: CliIO): Command {
   return new Command('demo')
     .description('prune the shipped Fashion-MNIST ResNet-20 to half its MACs, recover it, and compare')
     .option('--criterion <name>', 'importance criterion', 'fsm')
-    .option('--target <fraction>', 'fraction of MACs to keep', '0.5')
+    .option(
+      '--target <metric=F>',
+      'keep this fraction of the MACs or parameters, as in pare prune (a bare F means MACs)',
+      'macs=0.5',
+    )
     .option('-o, --output <file>', 'where to write the pruned model (default: a temporary folder)')
     .option('--json', 'print one JSON object')
     .action(async (opts: DemoOptions) => {
+      const { metric, fraction } = parseTargetFraction(opts.target); // a bad target fails before any work
       const dir = demoAssets();
       checkOutputPaths(
         [{ flag: 'the demo model', path: join(dir, 'fmnist-resnet20.onnx') }],
@@ -67,7 +72,6 @@ export function demoCommand(io: CliIO): Command {
       const calib = await openDataset(`npy:${join(dir, 'data')}`, { split: 'train' });
       const testLoader = new BatchLoader(test, { batchSize: 500, shuffle: false, transforms: eval_ });
       const calibLoader = new BatchLoader(calib, { batchSize: 128, shuffle: false, transforms: eval_ });
-      const fraction = parseFloatOption(opts.target, '--target', 0.05, 1);
       const measure = async (m: Model) => {
         const acc = await evaluateModel(m, testLoader, { threads: 2 });
         const lat = await measureLatency(m, { batch: 1, warmup: 5, runs: 30, threads: 1 });
@@ -80,10 +84,12 @@ export function demoCommand(io: CliIO): Command {
         `model: ${join(dir, 'fmnist-resnet20.onnx')} (CIFAR-style ResNet-20 trained by pare on Fashion-MNIST)`,
       );
       const base = await measure(model);
-      say(`pruning to ${formatPercent(fraction)} of the MACs with criterion '${opts.criterion}' ...`);
+      say(
+        `pruning to ${formatPercent(fraction)} of the ${metric === 'macs' ? 'MACs' : 'parameters'} with criterion '${opts.criterion}' ...`,
+      );
       const plain = await pruneModel(model, {
         criterion: opts.criterion,
-        target: { kind: 'macs', fraction },
+        target: { kind: metric, fraction },
         roundTo: 'auto',
         verify: true,
         calibration: calibLoader,
@@ -97,7 +103,7 @@ export function demoCommand(io: CliIO): Command {
       );
       const ls = await pruneModel(model, {
         criterion: opts.criterion,
-        target: { kind: 'macs', fraction },
+        target: { kind: metric, fraction },
         roundTo: 'auto',
         calibration: calibLoader,
         recover: 'ls',
@@ -133,6 +139,7 @@ export function demoCommand(io: CliIO): Command {
           JSON.stringify({
             criterion: opts.criterion,
             target: fraction,
+            targetMetric: metric,
             testImages: test.size,
             calibrationImages: calib.size,
             verified: plain.verify?.passed ?? false,

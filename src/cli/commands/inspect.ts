@@ -70,6 +70,9 @@ export function inspectCommand(io: CliIO): Command {
     .action(async (file: string, opts: { inputShape?: string; json?: boolean }) => {
       const { model, warnings } = await loadWithShapes(file, opts.inputShape);
       const costs = computeCosts(model.graph);
+      // Nodes whose shapes stayed unknown make the totals too small: say which, not just '?'.
+      for (const d of costs.diagnostics) if (d.severity !== 'info') warnings.push(formatDiagnostic(d));
+      const incomplete = costs.diagnostics.some((d) => d.severity !== 'info');
       const layers = costs.nodes.map((c) => ({
         name: c.node.name,
         op: c.node.opType,
@@ -123,7 +126,7 @@ export function inspectCommand(io: CliIO): Command {
       io.out(
         `${file}: ${model.graph.nodes.length} nodes${hidden}, input ${ins}\n` +
           `params ${costs.params.toLocaleString('en-US')} (${formatCount(costs.params)}), ` +
-          `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample, ` +
+          `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample${incomplete ? ' (incomplete: shapes unknown, see the warnings)' : ''}, ` +
           `activations ${formatBytes(costs.activationBytes)}`,
       );
     });

@@ -35,6 +35,7 @@ import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
+import { checkPruneFlags } from '../prune-flags.js';
 import { reportFormatOf, writeRunReport } from '../report-output.js';
 import { pruneRunRecord, type RunMeasurements } from '../run-records.js';
 import { loadWithShapes } from './inspect.js';
@@ -276,6 +277,7 @@ export function pruneCommand(io: CliIO): Command {
     const target = withSensitivity(parseTarget(opts), opts);
     if ((target.kind === 'latency' || target.kind === 'latency-ms') && !opts.latency)
       throw new PareError('PARE_CONFIG', `--target ${opts.target} measures latency: drop --no-latency`);
+    for (const note of checkPruneFlags(opts, model)) io.err(note);
     const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
     const samples = parseIntOption(opts.calibSamples, '--calib-samples');
     const calib = opts.calib

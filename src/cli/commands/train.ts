@@ -173,10 +173,10 @@ export function trainCommand(io: CliIO): Command {
     const threads = opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {};
     const start = opts.report ? await evaluateModel(model, test.loader, threads) : undefined;
     const startCosts = opts.report ? computeCosts(model.graph) : undefined;
-    const progress = new ProgressLine(io.isTTY && !opts.json);
-    const totalSteps = opts.steps
-      ? parseIntOption(opts.steps, '--steps')
-      : epochs * train.loader.batchesPerEpoch;
+    const progress = new ProgressLine(ProgressLine.modeFor(io.isTTY, opts.json), (t) => io.err(t));
+    const maxSteps = opts.steps ? parseIntOption(opts.steps, '--steps') : undefined;
+    // Training ends at --steps or at the last epoch, whichever comes first.
+    const totalSteps = Math.min(maxSteps ?? Infinity, epochs * train.loader.batchesPerEpoch);
     let done = 0;
     const t0 = Date.now();
     const onEvent = (e: TrainEvent) => {
@@ -184,7 +184,7 @@ export function trainCommand(io: CliIO): Command {
         done++;
         const eta = ((Date.now() - t0) / 1000 / done) * (totalSteps - done);
         progress.update(
-          `epoch ${e.epoch + 1}/${epochs} step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(4)} acc ${formatPercent(e.acc)} ${Math.round(e.imgPerSec)} img/s lr ${e.lr.toPrecision(3)} ETA ${formatEta(eta)}`,
+          `epoch ${e.epoch + 1}/${epochs} step ${maxSteps ? `${done}/${totalSteps}` : `${e.step}/${e.stepsPerEpoch}`} loss ${e.loss.toFixed(4)} acc ${formatPercent(e.acc)} ${Math.round(e.imgPerSec)} img/s lr ${e.lr.toPrecision(3)} ETA ${formatEta(eta)}`,
         );
         return;
       }
@@ -201,7 +201,7 @@ export function trainCommand(io: CliIO): Command {
       optimizer: optimizerFrom(opts),
       lr: parseFloatOption(opts.lr, '--lr', 0),
       epochs,
-      ...(opts.steps ? { maxSteps: totalSteps } : {}),
+      ...(maxSteps ? { maxSteps } : {}),
       schedule: parseSchedule(
         opts.schedule,
         train.loader.batchesPerEpoch,

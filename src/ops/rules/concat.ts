@@ -10,6 +10,8 @@ export const concatSpec: OpSpec = {
   shape(node, ctx) {
     const shapes = node.inputs.map((_, i) => ctx.shape(i));
     const rank = shapes[0]!.length;
+    // Required since opset 4 (ONNX Runtime rejects the model without it): no silent default.
+    if (node.attr('axis') === undefined) return ctx.fail("required attribute 'axis' is missing");
     const axis = normAxis(node.attrInt('axis', 0), rank);
     if (axis === undefined) return ctx.fail(`axis ${node.attrInt('axis')} is out of range for rank ${rank}`);
     const out: Dim[] = [...shapes[0]!];
