@@ -1,6 +1,7 @@
 // pare's public library API: explicit named exports only.
 
 export { type AllocationTarget, allocate } from './allocate/allocate.js';
+export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export { analyzeChannels } from './analysis/channel-groups.js';
 export type { ChannelAnalysis, ChannelGroup } from './analysis/channel-types.js';
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
@@ -22,7 +23,9 @@ export { Node } from './ir/node.js';
 export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
 export { type Dim, Value } from './ir/value.js';
+export type { LatencyGoal, LatencyReport } from './methods/latency-target.js';
 export { type PruneOptions, type PruneResult, pruneModel } from './methods/prune.js';
+export { type SensitivityOptions, type SensitivityResult, sensitivity } from './methods/sensitivity.js';
 export { decodeModel, readModel } from './onnx/read.js';
 export { encodeModel, type WriteOptions, writeModel } from './onnx/write.js';
 export { constValue } from './ops/const-eval.js';
@@ -30,7 +33,8 @@ export { type CostReport, computeCosts, type NodeCost } from './ops/costs.js';
 export { inferShapes } from './ops/infer-shapes.js';
 export { inferShapesWithRuntime } from './ops/infer-shapes-runtime.js';
 export { recalibrateBatchNorm } from './recover/bn-recalibrate.js';
-export { measureLatency } from './runtime/latency.js';
+export { compareLatency, measureLatency } from './runtime/latency.js';
+export { nchwcBlock } from './runtime/nchwc-block.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { applyPlan } from './surgery/apply-plan.js';
 export { foldBatchNorm } from './surgery/fold-bn.js';
