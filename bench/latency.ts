@@ -156,14 +156,17 @@ for (const name of models) {
   const peer = JSON.parse(
     execFileSync(python, ['-c', PEER, name, String(threads), batches.join(',')], { encoding: 'utf8' }),
   );
-  result.push({
+  const entry = {
     model: name,
     macsRatio: after.macs / before.macs,
     roundTo: rep.roundTo,
     macsTarget: macs,
     latencyTarget: latency,
     peer: { pytorchOriginalMs: peer.ms, torch: peer.torch, threads },
-  });
+  };
+  result.push(entry);
+  // Each model's figures as soon as they exist (a long run on a shared machine may be cut short).
+  log(`RESULT ${JSON.stringify(entry)}`);
 }
 const ort = JSON.parse(readFileSync('node_modules/onnxruntime-node/package.json', 'utf8')).version;
 console.log(

@@ -8,7 +8,7 @@ export {
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
 export type { CostModel, Costs } from './allocate/cost-model.js';
-export type { LatencyModel } from './allocate/latency-model.js';
+export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';
 export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
@@ -74,6 +74,7 @@ export type {
 export type { DeclaredInterface } from './methods/declared-interface.js';
 export type {
   LatencyAttempt,
+  LatencyGoal,
   LatencyOptions as PruneLatencyOptions,
   LatencyReport,
 } from './methods/latency-target.js';
@@ -85,6 +86,7 @@ export {
   pruneModel,
   type RecoveryName,
 } from './methods/prune.js';
+export { type SensitivityOptions, type SensitivityResult, sensitivity } from './methods/sensitivity.js';
 export { type DecodeOptions, decodeModel, type ReadOptions, readModel } from './onnx/read.js';
 export { encodeModel, type WriteOptions, writeModel } from './onnx/write.js';
 export { constValue } from './ops/const-eval.js';
@@ -110,7 +112,13 @@ export {
   type SensitivityRecord,
 } from './report/run-record.js';
 export type { WarningSink } from './report/run-section.js';
-export { type LatencyOptions, type LatencyResult, measureLatency } from './runtime/latency.js';
+export {
+  compareLatency,
+  type LatencyOptions,
+  type LatencyResult,
+  measureLatency,
+} from './runtime/latency.js';
+export { nchwcBlock } from './runtime/nchwc-block.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
 export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';

@@ -79,6 +79,23 @@ describe('pare sensitivity (shipped Fashion-MNIST ResNet-20)', () => {
     expect(g.points[0]!.loss).toBeCloseTo(main.loss, 6);
   }, 120_000);
 
+  it('--recover bn re-estimates BatchNorm after each cut (one calibration loader shared by the workers)', async () => {
+    const args = ['sensitivity', modelFile, '--data', data, '--samples', '100', '--ratios', '0.5', '--json'];
+    const none = JSON.parse((await cli(...args)).out);
+    const bn = await cli(...args, '--recover', 'bn', '--calib', data, '--calib-samples', '64');
+    expect(bn.err).toBe('');
+    const r = JSON.parse(bn.out);
+    expect(r.recovery).toBe('bn');
+    const mean = (x: { groups: { points: { top1: number }[] }[] }) =>
+      x.groups.reduce((t, g) => t + g.points[0]!.top1, 0) / x.groups.length;
+    // Halving the stem's channels shifts every later BN input; recalibration recovers most of it.
+    expect(r.groups[0].points[0].top1).toBeGreaterThan(none.groups[0].points[0].top1 + 0.2);
+    expect(mean(r)).toBeGreaterThan(mean(none));
+    const missing = await cli(...args, '--recover', 'bn');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toMatch(/needs calibration data \(--calib SPEC\)/);
+  }, 180_000);
+
   it('CLI: JSON for the report; prune --allocate sensitivity meets the MACs target from it', async () => {
     const out = join(dir, 'sens.json');
     const r = await cli(

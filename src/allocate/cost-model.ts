@@ -51,6 +51,8 @@ export class CostModel {
   /** Group id → index into the kept-count arrays `predictCounts` takes. */
   readonly index: ReadonlyMap<string, number>;
   readonly sizes: Int32Array;
+  /** 1 for groups that can never be pruned (blockers: graph inputs/outputs, unsupported ops). */
+  readonly blocked: Uint8Array;
   readonly base: Costs;
 
   private constructor(
@@ -60,6 +62,7 @@ export class CostModel {
   ) {
     this.index = new Map(analysis.groups.map((g, i) => [g.id, i]));
     this.sizes = Int32Array.from(analysis.groups, (g) => g.size);
+    this.blocked = Uint8Array.from(analysis.groups, (g) => (g.blockers.length > 0 ? 1 : 0));
     this.base = this.predictCounts(this.sizes);
   }
 

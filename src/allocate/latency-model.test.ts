@@ -37,6 +37,11 @@ describe('LatencyModel (ResNet-20, 32×32, batch 1, 1 thread)', () => {
     );
     expect(lm.layers.distinct).toBeLessThan(lm.layers.total);
     expect(lm.predictCounts(costModel.sizes)).toBe(lm.baseMs);
+    // The stem reads the image: its input channels are never cut, so only its output axis is timed.
+    const stem = [...lm.table.times.keys()].filter((k) => k.includes('x=1,3,32,32'));
+    expect(stem.length).toBe(1);
+    expect(stem[0]).toMatch(/grid=3;8,16$/);
+    expect(lm.table.times.get(stem[0]!)!.length).toBe(2);
     const quarter = Int32Array.from(costModel.sizes, (n) => Math.max(1, Math.round(n / 4)));
     expect(lm.predictCounts(quarter)).toBeLessThan(lm.baseMs);
     const again = await LatencyModel.build(costModel, { batch: 1, threads: 1, roundTo: 8, cacheDir: cache });

@@ -37,7 +37,10 @@ export class LatencyModel {
   /** Time the model's layers (or read them from the cache) for `setting`. */
   static async build(costModel: CostModel, options: LatencyModelOptions): Promise<LatencyModel> {
     const full = costModel.nodeDims(costModel.sizes);
-    const least = costModel.nodeDims(new Int32Array(costModel.sizes.length).fill(1));
+    // Which axes pruning can change: every prunable group at one channel (blocked ones stay whole).
+    const least = costModel.nodeDims(
+      Int32Array.from(costModel.sizes, (n, i) => (costModel.blocked[i] ? n : 1)),
+    );
     const specs = full.map((d, i) => layerSpec(d, least[i]!, options.roundTo ?? 1));
     const table = await measureLayerTable(
       specs.filter((s): s is LayerSpec => s !== undefined),

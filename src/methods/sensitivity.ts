@@ -98,6 +98,7 @@ export async function sensitivity(model: Model, options: SensitivityOptions): Pr
     const points = groups.map(() => new Array<SensitivityPoint>(ratios.length));
     let next = 0;
     let done = 0;
+    let calibTurn: Promise<unknown> = Promise.resolve();
     // As many builders as workers: each cuts one model (main thread), then waits for its
     // evaluation, so at most `workers` pruned copies exist at once.
     const builder = async () => {
@@ -109,9 +110,18 @@ export async function sensitivity(model: Model, options: SensitivityOptions): Pr
           graph: applyPlan(m.graph, plan, { analysis, model: label }),
           path: undefined,
         };
-        if (recovery === 'bn')
-          pruned = (await recalibrateBatchNorm(pruned, options.calibration!, { samples: calibSamples }))
-            .model;
+        if (recovery === 'bn') {
+          // One calibration loader: recalibrations take turns (a loader iterates one epoch at a time).
+          const model = pruned;
+          const turn = calibTurn.then(() =>
+            recalibrateBatchNorm(model, options.calibration!, { samples: calibSamples }),
+          );
+          calibTurn = turn.then(
+            () => undefined,
+            () => undefined,
+          );
+          pruned = (await turn).model;
+        }
         const r = await pool.evaluate(pruned, `${label} with ${t.g.id} at ratio ${t.ratio}`);
         points[t.gi]![t.ri] = { ratio: t.ratio, top1: r.top1, loss: r.loss };
         options.onProgress?.(++done, tasks.length);
