@@ -86,7 +86,12 @@ export {
   pruneModel,
   type RecoveryName,
 } from './methods/prune.js';
-export { type SensitivityOptions, type SensitivityResult, sensitivity } from './methods/sensitivity.js';
+export {
+  type SensitivityOptions,
+  type SensitivityPoint,
+  type SensitivityResult,
+  sensitivity,
+} from './methods/sensitivity.js';
 export { type DecodeOptions, decodeModel, type ReadOptions, readModel } from './onnx/read.js';
 export { encodeModel, type WriteOptions, writeModel } from './onnx/write.js';
 export { constValue } from './ops/const-eval.js';
@@ -114,6 +119,7 @@ export {
 export type { WarningSink } from './report/run-section.js';
 export {
   compareLatency,
+  type InterleavedLatency,
   type LatencyOptions,
   type LatencyResult,
   measureLatency,

@@ -158,6 +158,8 @@ export interface DnnlAddon {
       algorithm?: 'relu' | 'clip';
       alpha?: number;
       beta?: number;
+      /** relu only: the backward reads y (pass y to reluBackward), so the forward may run in place */
+      useDst?: boolean;
       layout?: LayoutSpec;
     } & OpThreads,
   ): Handle<'relu'>;

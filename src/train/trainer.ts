@@ -143,8 +143,7 @@ export async function trainModel(
     label: `${model.path ?? model.graph.name} (evaluation)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
-  const mode = options.engine ?? 'auto';
-  const { engine, dnnlFallback } = await selectEngine(mode, {
+  const { engine, dnnlFallback } = await selectEngine(options.engine ?? 'auto', {
     model: trainable,
     graph: tg,
     options: graphOptions,
@@ -248,7 +247,7 @@ export async function trainModel(
     graph: tg,
     state,
     engine: engine.name,
-    ...(dnnlFallback !== undefined && mode !== 'standard' && mode !== 'nchwc' ? { dnnlFallback } : {}),
+    ...(dnnlFallback !== undefined ? { dnnlFallback } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
   };

@@ -740,6 +740,7 @@ void bn_backward(napi_env env, BnOp *op, napi_value *a) {
 
 struct EltOp : Op {
   memory::desc data, plain;
+  bool use_dst = false;
   eltwise_forward::primitive_desc fwd_pd;
   eltwise_backward::primitive_desc bwd_pd;
   primitive fwd, bwd;
@@ -762,7 +763,13 @@ napi_value relu_create(napi_env env, napi_value o) {
   // the clip gradient passes for alpha < x <= beta.
   std::string alg_s = opt_str(env, o, "algorithm", "relu");
   if (alg_s != "relu" && alg_s != "clip") throw JsError("relu: algorithm must be relu or clip");
-  algorithm alg = alg_s == "clip" ? algorithm::eltwise_clip : algorithm::eltwise_relu;
+  // useDst (relu only): the backward reads y instead of x, so y may overwrite x (in-place forward:
+  // one activation buffer fewer when x has no other reader).
+  op->use_dst = opt_bool(env, o, "useDst", false);
+  if (op->use_dst && alg_s != "relu") throw JsError("relu: useDst needs algorithm relu");
+  algorithm alg = alg_s == "clip"   ? algorithm::eltwise_clip
+                  : op->use_dst     ? algorithm::eltwise_relu_use_dst_for_bwd
+                                    : algorithm::eltwise_relu;
   float alpha = static_cast<float>(opt_num(env, o, "alpha", 0.0));
   float beta = static_cast<float>(opt_num(env, o, "beta", 0.0));
   eltwise_forward::desc fd(prop_kind::forward_training, alg, op->data, alpha, beta);
@@ -782,12 +789,12 @@ void relu_forward(napi_env env, EltOp *op, napi_value *a) {
   finish(y);
 }
 
-// reluBackward(h, dy, x, dx)
+// reluBackward(h, dy, x, dx); with useDst the third argument is y
 void relu_backward(napi_env env, EltOp *op, napi_value *a) {
   auto dy = bind_in(get_tensor(env, a[1], "dy"), op->data, op->plain, op->sc, 11, "dy");
   auto x = bind_in(get_tensor(env, a[2], "x"), op->data, op->plain, op->sc, 12, "x");
   auto dx = bind_out(get_tensor(env, a[3], "dx"), op->data, op->plain, op->sc, 13, "dx");
-  run(op->bwd, {{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, dx.prim}});
+  run(op->bwd, {{DNNL_ARG_DIFF_DST, dy}, {op->use_dst ? DNNL_ARG_DST : DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_SRC, dx.prim}});
   finish(dx);
 }
 

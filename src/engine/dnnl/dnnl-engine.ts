@@ -20,10 +20,16 @@ import { type OptimParam, optimizerStep } from './host-optim.js';
 import { data, ParamStore } from './params.js';
 import { buildPlan, type Plan, type PrimitiveInfo } from './plan.js';
 import { type Program, program } from './program.js';
+import { ThreadTuner } from './thread-tuner.js';
 
 export interface DnnlEngineOptions {
   /** OpenMP threads for batch norm (default 1: its blocked kernel spins at barriers; engine-dnnl.md). */
   readonly bnThreads?: number;
+  /**
+   * Measure steps at the most threads and at 1 and keep the faster (default true; thread-tuner.ts).
+   * false: always the most threads.
+   */
+  readonly tuneThreads?: boolean;
 }
 
 /** Why the oneDNN engine can't train with these options (undefined: it can). */
@@ -70,6 +76,8 @@ export class DnnlEngine implements StepEngine {
   private readonly plans = new Map<number, Plan>();
   private readonly store: ParamStore;
   private readonly trained: OptimParam[];
+  private readonly tuner: ThreadTuner;
+  private threads: number;
   /** plain value and gradient buffers of each feature loss's student value, per batch size */
   private readonly featureBuffers = new Map<string, { value: Float32Array; grad: Float32Array }>();
   private buffers:
@@ -82,6 +90,8 @@ export class DnnlEngine implements StepEngine {
     private readonly ctx: EngineContext,
     private readonly o: DnnlEngineOptions,
   ) {
+    this.threads = ctx.threads ?? d.getNumThreads();
+    this.tuner = new ThreadTuner({ max: o.tuneThreads === false ? 1 : this.threads });
     this.store = new ParamStore(d, prog.params, prog.running);
     const store = this.store;
     this.trained = [...prog.params.values()]
@@ -132,6 +142,10 @@ export class DnnlEngine implements StepEngine {
     const x = batch.x.subarray(0, n * c * h * w);
     // The teacher runs in ONNX Runtime's threads while the student's forward runs here.
     const teacherOut = this.teacher?.run({ dims: [n, c, h, w], data: x });
+    const threads = this.tuner.counts > 1 ? this.tuner.next() : this.threads;
+    this.d.setNumThreads(threads);
+    const measured = this.plans.has(n);
+    const t0 = performance.now();
     teacherOut?.catch(() => undefined); // awaited below; a failure after a oneDNN error is not unhandled
     let teacherMs = 0;
     try {
@@ -184,6 +198,7 @@ export class DnnlEngine implements StepEngine {
       this.store.maskGradients();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
       this.store.maskState();
+      this.tuner.done(threads, performance.now() - t0 - teacherMs, n, measured);
       return { loss: total, correct: r.correct, teacherMs };
     } catch (e) {
       throw dnnlError(e);

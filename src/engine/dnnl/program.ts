@@ -46,6 +46,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
   const running = new Map<string, RunningStats>();
   const produced = new Set([input.name]);
   const outputs = new Set(g.outputs);
+  const tapped = new Set((o.loss?.features ?? []).map((f) => f.student));
   const constOf = (node: Node, i: number): Float32Array | undefined => {
     const v = node.input(i);
     return v?.const?.dtype === 'float32' ? v.const.toFloat32() : undefined;
@@ -89,6 +90,10 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
     },
     constant: (node, i) => node.input(i)?.const?.toNumbers(),
     used: (v: Value) => v.consumers.length > 0 || outputs.has(v),
+    soleReader: (name) => {
+      const v = g.value(name);
+      return !!v && v.consumers.length === 1 && !outputs.has(v) && name !== logits && !tapped.has(name);
+    },
   };
   const layers: Layer[] = [];
   for (const node of g.nodes) {

@@ -23,6 +23,11 @@ export interface LowerContext {
   param(node: Node, i: number, o?: { blocked?: boolean; transposed?: boolean }): string | undefined;
   /** Input i as BN running statistics (mean and variance share one record). */
   running(node: Node, mean: number, variance: number): string | undefined;
+  /**
+   * Whether `value` is read by this node only (not a graph output, the logits or a feature tap): a
+   * layer may then overwrite it in place.
+   */
+  soleReader(value: string): boolean;
   /** Whether a value is read: by a node or as a graph output. */
   used(value: Value): boolean;
   /** A constant input's values (attributes given as inputs: Clip bounds, Reshape shape). */
