@@ -20,7 +20,7 @@ export const recipeSchema = z.strictObject({
    * re-scores the current weights and zeroes (or masks) the lowest channels, which may regrow;
    * iterative: every prune event removes more channels (masks held) along a cost schedule.
    */
-  schedule: z.enum(['oneshot', 'soft', 'iterative']),
+  schedule: z.enum(['oneshot', 'soft', 'iterative', 'ucp']),
   /** Candidate criteria; more than one: the meta-attribute picks one at each prune event (mfp). */
   criteria: z.array(criterionRef).min(1),
   /** How a criterion is chosen among several: loss of each candidate-pruned network on K batches. */
@@ -77,6 +77,19 @@ export const recipeSchema = z.strictObject({
       flip: false,
       distillation: { alpha: 0.9, temperature: 4 },
     }),
+  /**
+   * ucp: MSEBs trained on the frozen backbone for `seEpochs`, channels above (1 + λ)·mean excitation
+   * kept (λ given, or searched to meet the target), then `retrain` from scratch or fine-tune.
+   */
+  ucp: z
+    .strictObject({
+      lambda: z.number().gt(-1).optional(),
+      seEpochs: z.number().int().min(1).default(1),
+      retrain: z.enum(['scratch', 'finetune']).default('scratch'),
+      stageUniform: z.boolean().default(true),
+      reduction: z.number().int().min(1).default(16),
+    })
+    .default({ seEpochs: 1, retrain: 'scratch', stageUniform: true, reduction: 16 }),
   /** Where each default comes from (shown in docs/methods.md). */
   sources: z.record(z.string(), z.string()).default({}),
 });

@@ -9,6 +9,7 @@ import l1Oneshot from './recipes/l1-oneshot.json' with { type: 'json' };
 import mfp from './recipes/mfp.json' with { type: 'json' };
 import pfgdf from './recipes/pfgdf.json' with { type: 'json' };
 import sfp from './recipes/sfp.json' with { type: 'json' };
+import ucp from './recipes/ucp.json' with { type: 'json' };
 
 const shipped = {
   sfp,
@@ -17,6 +18,7 @@ const shipped = {
   pfgdf,
   'group-fisher': groupFisher,
   'l1-oneshot': l1Oneshot,
+  ucp,
 } as const satisfies Record<string, unknown>;
 
 export type CompressMethodName = keyof typeof shipped;

@@ -31,12 +31,14 @@ import {
 } from './compress-checkpoint.js';
 import { selectChannels } from './compress-select.js';
 import type { CompressOptions, CompressResult, CompressStage } from './compress-types.js';
+import { compressUcp } from './compress-ucp.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
 class ChunkDone extends Error {}
 
 export async function compressModel(model: Model, o: CompressOptions): Promise<CompressResult> {
   const r = o.recipe;
+  if (r.schedule === 'ucp') return compressUcp(model, o);
   const clock = () => performance.now() / 1000;
   const start = clock();
   const original = cloneModel(model);

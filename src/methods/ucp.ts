@@ -12,7 +12,9 @@ import type { BatchLoader } from '../data/batch-loader.js';
 import type { Model } from '../ir/model.js';
 import { collectActivationStats } from '../measure/activation-stats.js';
 import { loaderFeeds } from '../measure/capture.js';
+import { computeCosts } from '../ops/costs.js';
 import { findParams } from '../ops/params.js';
+import { applyPlan } from '../surgery/apply-plan.js';
 import { type AppliedPlan, applyPlanToModel } from '../surgery/apply-plan-to-model.js';
 import { reinitializeModel } from '../train/reinit.js';
 import { type TrainOptions, type TrainResult, trainModel } from '../train/trainer.js';
@@ -147,6 +149,8 @@ export interface UcpOptions extends UcpThresholdOptions, MsebOptions {
   /** Prove the cut equal to the masked original in ONNX Runtime. */
   readonly verify?: boolean;
   readonly threads?: number;
+  /** Without `lambda`: search λ so the cut keeps at most this fraction (lambdaForTarget). */
+  readonly target?: { readonly kind: 'macs' | 'params'; readonly fraction: number };
 }
 
 export interface UcpResult {
@@ -154,6 +158,8 @@ export interface UcpResult {
   readonly plan: PruningPlan;
   readonly decisions: readonly UcpGroupDecision[];
   readonly cut: AppliedPlan;
+  /** The threshold used: (1 + λ)·mean excitation. */
+  readonly lambda: number;
   readonly seTraining: TrainResult;
   readonly retraining: TrainResult | undefined;
 }
@@ -162,7 +168,10 @@ export interface UcpResult {
 export async function ucpModel(model: Model, loader: BatchLoader, options: UcpOptions): Promise<UcpResult> {
   const { seModel, sites, training } = await trainMsebs(model, loader, options.seTraining, options);
   const means = await excitationMeans(seModel, sites, loader, options.samples ?? 1024, options.threads);
-  const { plan, decisions } = ucpPlan(model, sites, means, options);
+  const lambda =
+    options.lambda ??
+    (options.target ? lambdaForTarget(model, sites, means, options.target, options) : -0.01);
+  const { plan, decisions } = ucpPlan(model, sites, means, { ...options, lambda });
   const cut = await applyPlanToModel(model, plan, { verify: options.verify ?? false });
   if (cut.verification && !cut.verification.passed)
     throw new PareError(
@@ -171,5 +180,41 @@ export async function ucpModel(model: Model, loader: BatchLoader, options: UcpOp
     );
   const start = options.retrain === 'finetune' ? cut.model : reinitializeModel(cut.model, options).model;
   const retraining = options.retraining ? await trainModel(start, loader, options.retraining) : undefined;
-  return { model: retraining?.model ?? start, plan, decisions, cut, seTraining: training, retraining };
+  return {
+    model: retraining?.model ?? start,
+    plan,
+    decisions,
+    cut,
+    lambda,
+    seTraining: training,
+    retraining,
+  };
+}
+
+/**
+ * The λ whose cut of `original` keeps at most `fraction` of its MACs (or params), as close to it as
+ * the stage-uniform widths allow: larger λ keeps fewer channels, so λ is bisected. Our addition: the
+ * authors set λ by hand; a target makes UCP comparable with the other methods at equal cost.
+ */
+export function lambdaForTarget(
+  original: Model,
+  sites: readonly MsebSite[],
+  means: ReadonlyMap<string, Float64Array>,
+  target: { readonly kind: 'macs' | 'params'; readonly fraction: number },
+  options: Omit<UcpThresholdOptions, 'lambda'> = {},
+): number {
+  const base = computeCosts(original.graph)[target.kind];
+  const kept = (lambda: number) =>
+    computeCosts(applyPlan(original.graph, ucpPlan(original, sites, means, { ...options, lambda }).plan))[
+      target.kind
+    ] / base;
+  let lo = -0.999;
+  let hi = 1;
+  while (kept(hi) > target.fraction && hi < 1e6) hi *= 2;
+  for (let i = 0; i < 40 && hi - lo > 1e-6; i++) {
+    const mid = (lo + hi) / 2;
+    if (kept(mid) > target.fraction) lo = mid;
+    else hi = mid;
+  }
+  return hi;
 }
