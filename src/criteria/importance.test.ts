@@ -59,6 +59,7 @@ describe('importance', () => {
       'cap',
       'taylor',
       'fisher',
+      'aip',
     ]);
     for (const name of criterionNames) {
       const c = criterionByName(name);
@@ -66,7 +67,9 @@ describe('importance', () => {
       expect(c.source.length).toBeGreaterThan(10);
       expect(reducerNames).toContain(c.defaults.reduce);
       expect(normalizerNames).toContain(c.defaults.normalize);
-      expect(c.needs === 'activations').toBe(['activation-mean', 'apoz', 'lasso', 'cap'].includes(name));
+      expect(c.needs === 'activations').toBe(
+        ['activation-mean', 'apoz', 'lasso', 'cap', 'aip'].includes(name),
+      );
       expect(c.needs === 'gradients').toBe(['taylor', 'fisher'].includes(name));
     }
     expect(criteria.pfgdf.suggestKeep).toBeDefined();
