@@ -42,3 +42,39 @@ export function renderTable(
   for (const r of rows) table.push(r.map(String));
   return table.toString();
 }
+
+/** Params, MACs and (when measured) latency before and after: the table prune and compress print. */
+export function renderSizeTable(
+  before: { readonly params: number; readonly macs: number },
+  after: { readonly params: number; readonly macs: number },
+  latency?: {
+    readonly label: string;
+    readonly before: number;
+    readonly after: number;
+    readonly ratio?: number;
+  },
+): string {
+  const row = (name: string, a: number, b: number) => [
+    name,
+    formatCount(a),
+    formatCount(b),
+    formatPercent(b / a),
+  ];
+  return renderTable(
+    ['', 'before', 'after', 'after/before'],
+    [
+      row('params', before.params, after.params),
+      row('MACs', before.macs, after.macs),
+      ...(latency
+        ? [
+            [
+              latency.label,
+              latency.before.toFixed(2),
+              latency.after.toFixed(2),
+              formatPercent(latency.ratio ?? latency.after / latency.before),
+            ],
+          ]
+        : []),
+    ],
+  );
+}

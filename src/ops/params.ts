@@ -25,6 +25,16 @@ export interface ParamUse {
 
 /** Parameters in graph order, each initializer once, attributed to its first trainable consumer. */
 export function findParams(graph: Graph): ParamUse[] {
+  return trainableSlots(graph, throughIdentity);
+}
+
+/** Parameters as PyTorch counts them: one per distinct value read by a trainable slot (see above). */
+export function findParamHandles(graph: Graph): ParamUse[] {
+  return trainableSlots(graph, (v) => v);
+}
+
+/** Float constants in trainable slots, one entry per distinct `key(input)`, in graph order. */
+function trainableSlots(graph: Graph, key: (v: Value) => Value): ParamUse[] {
   const seen = new Set<Value>();
   const out: ParamUse[] = [];
   for (const node of graph.nodes) {
@@ -32,30 +42,12 @@ export function findParams(graph: Graph): ParamUse[] {
     for (const i of spec?.paramInputs ?? []) {
       const v = node.input(i);
       if (!v) continue;
-      const root = throughIdentity(v);
-      const t = storedTensor(root); // exporters sometimes keep weights in Constant nodes
-      if (!t || seen.has(root) || !isFloatElem(t.dataType)) continue;
-      if (t.size < (spec?.paramMinSize ?? 1)) continue;
-      seen.add(root);
-      out.push({ value: root, node, input: i, size: t.size });
-    }
-  }
-  return out;
-}
-
-/** Parameters as PyTorch counts them: one per distinct value read by a trainable slot (see above). */
-export function findParamHandles(graph: Graph): ParamUse[] {
-  const seen = new Set<Value>();
-  const out: ParamUse[] = [];
-  for (const node of graph.nodes) {
-    const spec = opSpecOf(node);
-    for (const i of spec?.paramInputs ?? []) {
-      const v = node.input(i);
-      if (!v || seen.has(v)) continue;
-      const t = storedTensor(throughIdentity(v));
+      const handle = key(v);
+      if (seen.has(handle)) continue;
+      const t = storedTensor(throughIdentity(v)); // exporters sometimes keep weights in Constant nodes
       if (!t || !isFloatElem(t.dataType) || t.size < (spec?.paramMinSize ?? 1)) continue;
-      seen.add(v);
-      out.push({ value: v, node, input: i, size: t.size });
+      seen.add(handle);
+      out.push({ value: handle, node, input: i, size: t.size });
     }
   }
   return out;

@@ -11,6 +11,7 @@ import type { CompressEvent, CompressResult } from '../../methods/compress-types
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
 import { measureLatency } from '../../runtime/latency.js';
+import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
 import {
@@ -20,12 +21,12 @@ import {
   loadData,
   recordPreprocess,
 } from '../data-options.js';
-import { formatCount, formatPercent, renderTable } from '../format.js';
+import { formatPercent, renderSizeTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
 import { formatEta, ProgressLine } from '../progress.js';
-import { parseTarget } from './prune.js';
+import { parseTarget } from '../prune-options.js';
 
 interface CompressCliOptions extends DataCliOptions {
   output: string;
@@ -181,38 +182,16 @@ export function compressCommand(io: CliIO): Command {
       io.out(JSON.stringify({ kind: 'report', report }));
       return;
     }
-    const pct = (a: number, b: number) => formatPercent(a / b);
     io.out(
-      renderTable(
-        ['', 'before', 'after', 'after/before'],
-        [
-          [
-            'params',
-            formatCount(report.before.params),
-            formatCount(report.after.params),
-            pct(report.after.params, report.before.params),
-          ],
-          [
-            'MACs',
-            formatCount(report.before.macs),
-            formatCount(report.after.macs),
-            pct(report.after.macs, report.before.macs),
-          ],
-          ...(latency.before !== undefined && latency.after !== undefined
-            ? [
-                [
-                  'latency (ms, batch 1)',
-                  latency.before.toFixed(2),
-                  latency.after.toFixed(2),
-                  pct(latency.after, latency.before),
-                ],
-              ]
-            : []),
-        ],
+      renderSizeTable(
+        report.before,
+        report.after,
+        latency.before !== undefined && latency.after !== undefined
+          ? { label: 'latency (ms, batch 1)', before: latency.before, after: latency.after }
+          : undefined,
       ),
     );
-    if (result.verify)
-      io.out(`verified: max |pruned − masked| = ${result.verify.maxAbsDiff.toExponential(2)}`);
+    if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
     io.out(
       `${recipe.name} (${result.engine}): test acc ${report.accuracy === null ? 'n/a' : formatPercent(report.accuracy)}, ${result.seconds.toFixed(0)} s; wrote ${opts.output}${opts.planOut ? `, plan ${opts.planOut}` : ''}${opts.report ? `, report ${opts.report}` : ''}`,
     );
