@@ -81,3 +81,16 @@ export interface CompressResult {
   /** Convs that got a BatchNormalization for training (a BN-folded input), folded back in `model`. */
   readonly unfoldedBatchNorm: readonly string[];
 }
+
+/** A stage's size fields: the network's params and MACs, and their fraction of the original's. */
+export function stageCosts(
+  c: Pick<CostReport, 'macs' | 'params'>,
+  base: Pick<CostReport, 'macs' | 'params'>,
+): Pick<CompressStage, 'macs' | 'params' | 'macsFraction' | 'paramsFraction'> {
+  return {
+    macs: c.macs,
+    params: c.params,
+    macsFraction: c.macs / base.macs,
+    paramsFraction: c.params / base.params,
+  };
+}

@@ -10,7 +10,12 @@ import { assertVerified } from '../surgery/verify.js';
 import { evaluateModel } from '../train/evaluate.js';
 import type { TrainOptions } from '../train/trainer.js';
 import { PareError } from '../util/errors.js';
-import type { CompressOptions, CompressResult, CompressStage } from './compress-types.js';
+import {
+  type CompressOptions,
+  type CompressResult,
+  type CompressStage,
+  stageCosts,
+} from './compress-types.js';
 import { ucpModel } from './ucp.js';
 
 export async function compressUcp(model: Model, o: CompressOptions): Promise<CompressResult> {
@@ -74,10 +79,7 @@ export async function compressUcp(model: Model, o: CompressOptions): Promise<Com
     epoch: kind === 'prune' ? 0 : epochs,
     criterion: `ucp-excitation (λ ${ucp.lambda.toFixed(4)})`,
     widths,
-    macs: after.macs,
-    params: after.params,
-    macsFraction: after.macs / before.macs,
-    paramsFraction: after.params / before.params,
+    ...stageCosts(after, before),
     ...(accuracy !== undefined ? { accuracy } : {}),
     seconds: seconds(),
   });

@@ -30,7 +30,12 @@ import {
   writeCompressCheckpoint,
 } from './compress-checkpoint.js';
 import { selectChannels } from './compress-select.js';
-import type { CompressOptions, CompressResult, CompressStage } from './compress-types.js';
+import {
+  type CompressOptions,
+  type CompressResult,
+  type CompressStage,
+  stageCosts,
+} from './compress-types.js';
 import { compressUcp } from './compress-ucp.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
@@ -119,10 +124,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
       epoch: chunk / loader.chunksPerEpoch,
       ...extra,
       widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
-      macs: c.macs,
-      params: c.params,
-      macsFraction: c.macs / base.macs,
-      paramsFraction: c.params / base.params,
+      ...stageCosts(c, base),
       ...(accuracy !== undefined ? { accuracy } : {}),
       seconds: seconds(),
     };
@@ -244,10 +246,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     chunk: chunks,
     epoch: epochs,
     widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
-    macs: after.macs,
-    params: after.params,
-    macsFraction: after.macs / before.macs,
-    paramsFraction: after.params / before.params,
+    ...stageCosts(after, before),
     ...(accuracy !== undefined ? { accuracy } : {}),
     seconds: seconds(),
   };
