@@ -46,4 +46,23 @@ describe('pare compress methods end to end', () => {
         expect(encodeModel(r.model).length).toBeGreaterThan(0);
       }, 60_000);
     }
+
+  it('aligns kept widths to roundTo (what makes the result faster, not only smaller)', async () => {
+    const f = fixtures()[0]!;
+    const r = await compressModel(f.model, {
+      recipe: { ...compressRecipe('l1-oneshot'), calibrationSamples: 16 },
+      target: { kind: 'macs', fraction: 0.6 },
+      ...tinyData(f),
+      epochs: 1,
+      engine: 'standard',
+      roundTo: 8,
+    });
+    expect(r.verify?.passed).toBe(true);
+    const widths = Object.entries(r.stages.at(-1)!.widths);
+    expect(widths.length).toBeGreaterThan(0);
+    for (const [id, w] of widths) {
+      const size = r.analysis.groups.find((g) => g.id === id)?.size;
+      if (w !== size) expect(w % 8, `${id}: ${w}`).toBe(0);
+    }
+  }, 60_000);
 });

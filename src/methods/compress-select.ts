@@ -26,6 +26,8 @@ export interface SelectInput {
   /** Channels that must stay removed (iterative schedules), by group. */
   readonly removed?: ReadonlyMap<string, Int32Array>;
   readonly threads?: number;
+  /** Kept widths are multiples of this (allocation constraint). */
+  readonly roundTo?: number;
 }
 
 export interface Selection {
@@ -64,7 +66,7 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
       s.analysis,
       imp.scores,
       { kind: s.target.kind, fraction: s.target.fraction, search: s.recipe.search },
-      { keepResidual: s.recipe.keepResidual },
+      { keepResidual: s.recipe.keepResidual, ...(s.roundTo ? { roundTo: s.roundTo } : {}) },
     );
     picks.push({
       criterion: label(c),

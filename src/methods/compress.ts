@@ -15,6 +15,7 @@ import type { Model } from '../ir/model.js';
 import { cloneModel } from '../ir/model.js';
 import { computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
+import { nchwcBlock } from '../runtime/nchwc-block.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { evaluateModel } from '../train/evaluate.js';
@@ -52,6 +53,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
   const threads = o.threads ? { threads: o.threads } : {};
   const epochs = o.epochs ?? r.train.epochs;
   const seed = o.seed ?? o.train.seed;
+  const roundTo = o.roundTo === 'auto' ? await nchwcBlock() : (o.roundTo ?? 1);
 
   const unfolded = await unfoldForTraining(original, o.train, threads);
   const trainable = unfolded?.model ?? cloneModel(original);
@@ -78,7 +80,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     masked: map.maskedParams(),
   };
   const tg = buildTrainingGraph(trainable, graphOptions);
-  const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
+  const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
 
   let state: Map<string, HostTensor> = initialState(tg);
   let kept = new Map<string, Int32Array>();
@@ -155,6 +157,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           seed: b,
           ...(r.schedule === 'iterative' ? { removed } : {}),
           ...threads,
+          roundTo,
         });
         kept = sel.kept;
         if (r.schedule === 'soft') {

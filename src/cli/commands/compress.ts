@@ -10,7 +10,7 @@ import { compressMethodNames, compressRecipe } from '../../methods/compress-reci
 import type { CompressEvent, CompressResult } from '../../methods/compress-types.js';
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
-import { measureLatency } from '../../runtime/latency.js';
+import { compareLatency } from '../../runtime/latency.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
@@ -47,6 +47,7 @@ interface CompressCliOptions extends DataCliOptions {
   verify: boolean;
   latency: boolean;
   threads?: string;
+  roundTo: string;
   engine: string;
   json?: boolean;
 }
@@ -77,6 +78,11 @@ export function compressCommand(io: CliIO): Command {
     .option('--report <file>', 'write the report (JSON: every stage with widths, MACs, accuracy, time)')
     .option('--no-verify', 'skip the proof that the cut equals the masked network')
     .option('--no-latency', 'skip the ONNX Runtime latency measurement')
+    .option(
+      '--round-to <n>',
+      "kept widths in multiples of n; 'auto' (default): ONNX Runtime's channel block on this CPU, 1: off",
+      'auto',
+    )
     .option('--threads <n>', 'intra-op threads')
     .option('--engine <e>', 'training engine: auto, dnnl, nchwc or standard', 'auto')
     .option('--json', 'NDJSON progress events on stdout, then the report');
@@ -127,6 +133,7 @@ export function compressCommand(io: CliIO): Command {
         seed,
         verify: opts.verify,
         ...(threads ? { threads } : {}),
+        roundTo: opts.roundTo === 'auto' ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
         engine: parseEngine(opts.engine),
         checkpoint: { dir, ...(opts.resume ? { resume: true } : {}) },
         signal: abort.signal,
@@ -145,8 +152,17 @@ export function compressCommand(io: CliIO): Command {
     }
     progress.done();
     recordPreprocess(result.model, train.preprocess);
-    const latency = opts.latency
-      ? { before: await latencyOf(model, threads), after: await latencyOf(result.model, threads) }
+    // Original and result interleaved, so a load change on a shared machine hits both alike.
+    const measured = opts.latency
+      ? await compareLatency([model, result.model], {
+          batch: 1,
+          warmup: 3,
+          runs: 20,
+          ...(threads ? { threads } : {}),
+        })
+      : undefined;
+    const latency = measured
+      ? { before: measured.medianMs[0]!, after: measured.medianMs[1]!, ratio: measured.ratio[1]! }
       : {};
     writeModel(result.model, opts.output);
     if (opts.planOut) await writePlan(opts.planOut, result.plan);
@@ -187,11 +203,21 @@ export function compressCommand(io: CliIO): Command {
         report.before,
         report.after,
         latency.before !== undefined && latency.after !== undefined
-          ? { label: 'latency (ms, batch 1)', before: latency.before, after: latency.after }
+          ? {
+              label: 'latency (ms, batch 1)',
+              before: latency.before,
+              after: latency.after,
+              ratio: latency.ratio,
+            }
           : undefined,
       ),
     );
     if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
+    // Never write a slower model quietly.
+    if (latency.ratio !== undefined && latency.ratio >= 1)
+      io.err(
+        `warning: the pruned model is SLOWER than the original: ${latency.before!.toFixed(2)} → ${latency.after!.toFixed(2)} ms (${formatPercent(latency.ratio)}) at batch 1; use --round-to auto (the default) or a multiple of ONNX Runtime's channel block`,
+      );
     io.out(
       `${recipe.name} (${result.engine}): test acc ${report.accuracy === null ? 'n/a' : formatPercent(report.accuracy)}, ${result.seconds.toFixed(0)} s; wrote ${opts.output}${opts.planOut ? `, plan ${opts.planOut}` : ''}${opts.report ? `, report ${opts.report}` : ''}`,
     );
@@ -211,14 +237,6 @@ function chooseRecipe(opts: CompressCliOptions): CompressRecipe {
 function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' | 'dnnl' {
   if (text === 'auto' || text === 'standard' || text === 'nchwc' || text === 'dnnl') return text;
   throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, dnnl, nchwc or standard`);
-}
-
-async function latencyOf(
-  model: Parameters<typeof measureLatency>[0],
-  threads: number | undefined,
-): Promise<number> {
-  const r = await measureLatency(model, { batch: 1, warmup: 3, runs: 15, ...(threads ? { threads } : {}) });
-  return r.medianMs;
 }
 
 /** NDJSON with --json; otherwise a progress bar on a TTY and one line per stage. */
