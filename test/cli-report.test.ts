@@ -6,13 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { memoryIO } from '../src/cli/io.js';
 import { run } from '../src/cli/main.js';
-import { encodeNpy } from '../src/data/npy-codec.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { writeModel } from '../src/onnx/write.js';
 import { parseRunRecord } from '../src/report/run-record.js';
-import { Rng } from '../src/util/rng.js';
 import { tempDir } from './helpers/tmp.js';
+import { writeTwoClassSplit } from './helpers/two-class-data.js';
 
 const dir = tempDir();
 
@@ -22,24 +21,8 @@ async function cli(...args: string[]) {
   return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
 }
 
-/** Two classes of 1×8×8 images: bright left half (0) or bright right half (1), plus noise. */
-function writeSplit(split: string, n: number, seed: number): void {
-  const rng = new Rng(seed);
-  const x = new Uint8Array(n * 64);
-  const y = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    y[i] = i % 2;
-    for (let p = 0; p < 64; p++) {
-      const bright = p % 8 < 4 === (y[i] === 0);
-      x[i * 64 + p] = Math.max(0, Math.min(255, Math.round((bright ? 170 : 70) + 40 * rng.normal())));
-    }
-  }
-  writeFileSync(join(dir, `x_${split}.npy`), encodeNpy([n, 8, 8], x));
-  writeFileSync(join(dir, `y_${split}.npy`), encodeNpy([n], y));
-}
-
-writeSplit('train', 128, 1);
-writeSplit('test', 64, 2);
+writeTwoClassSplit(dir, 'train', 128, 1);
+writeTwoClassSplit(dir, 'test', 64, 2);
 const model = join(dir, 'model.onnx');
 {
   const b = new GraphBuilder({ seed: 3 });
