@@ -4,7 +4,7 @@
 // Run: npx tsx bench/criteria.ts [model] [repeats]
 
 import { allocate } from '../src/allocate/allocate.js';
-import { CostModel } from '../src/allocate/cost-model.js';
+import { CostModel } from '../src/analysis/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { activationRequests, importance } from '../src/criteria/importance.js';
 import { criteria, criterionNames } from '../src/criteria/registry.js';

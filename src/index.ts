@@ -7,12 +7,12 @@ export {
   allocate,
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
-export type { CostModel, Costs } from './allocate/cost-model.js';
 export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';
 export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember, ChannelValue } from './analysis/channel-types.js';
+export { type CostModel, type Costs, predictCosts } from './analysis/cost-model.js';
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
 export { type Backward, type BackwardOptions, buildBackward } from './autodiff/backward.js';
 export type { GradContext, GradRule } from './autodiff/grad-rule.js';
@@ -127,6 +127,11 @@ export {
 export { nchwcBlock } from './runtime/nchwc-block.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
+export {
+  type AppliedPlan,
+  type ApplyToModelOptions,
+  applyPlanToModel,
+} from './surgery/apply-plan-to-model.js';
 export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';
 export { type MeanVariance, type UnfoldOptions, unfoldBatchNorm } from './surgery/unfold-bn.js';
 export { type OutputCheck, type VerifyOptions, type VerifyResult, verifyPlan } from './surgery/verify.js';
