@@ -62,6 +62,11 @@ export type {
   GroupGradientStats,
 } from './measure/gradient-stats.js';
 export { inferShapesWithRuntime, type RuntimeShapeOptions } from './measure/infer-shapes-runtime.js';
+export {
+  type AppliedPlan,
+  type ApplyToModelOptions,
+  applyPlanToModel,
+} from './methods/apply-plan-to-model.js';
 export { compressModel } from './methods/compress.js';
 export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
 export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';
@@ -127,11 +132,6 @@ export {
 export { nchwcBlock } from './runtime/nchwc-block.js';
 export { type HostTensor, runCapturing, Session, type SessionOptions } from './runtime/session.js';
 export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
-export {
-  type AppliedPlan,
-  type ApplyToModelOptions,
-  applyPlanToModel,
-} from './surgery/apply-plan-to-model.js';
 export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';
 export { type MeanVariance, type UnfoldOptions, unfoldBatchNorm } from './surgery/unfold-bn.js';
 export { type OutputCheck, type VerifyOptions, type VerifyResult, verifyPlan } from './surgery/verify.js';

@@ -7,8 +7,8 @@ import { type Costs, predictCosts } from '../analysis/cost-model.js';
 import { checkPlan, type PruningPlan } from '../analysis/plan.js';
 import type { Model } from '../ir/model.js';
 import { computeCosts } from '../ops/costs.js';
-import { type ApplyOptions, applyPlan } from './apply-plan.js';
-import { type VerifyOptions, type VerifyResult, verifyPlan } from './verify.js';
+import { type ApplyOptions, applyPlan } from '../surgery/apply-plan.js';
+import { type VerifyOptions, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 
 export interface ApplyToModelOptions extends ApplyOptions, Omit<VerifyOptions, 'pruned'> {
   /** Run the masked-model proof in ONNX Runtime. */
