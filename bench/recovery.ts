@@ -13,8 +13,7 @@ import { BatchLoader } from '../src/data/batch-loader.js';
 import { openDataset } from '../src/data/data-spec.js';
 import { buildTransforms } from '../src/data/transform-options.js';
 import type { Model } from '../src/ir/model.js';
-import { type PruneOptions, pruneModel, type RecoveryName } from '../src/methods/prune.js';
-import { recipes } from '../src/methods/recipes.js';
+import { type PruneOptions, pruneModel, pruneOptionSchemas } from '../src/methods/prune.js';
 import { readModel } from '../src/onnx/read.js';
 import { evaluateModel } from '../src/train/evaluate.js';
 
@@ -84,23 +83,23 @@ for (const path of list(values.models)) {
     }
   };
   const target = { kind: 'macs' as const, fraction, search: values.search as 'global' | 'uniform' };
-  for (const criterion of list(values.criteria))
-    for (const recover of list(values.recover) as RecoveryName[])
+  for (const name of list(values.criteria))
+    for (const how of list(values.recover)) {
+      const criterion = pruneOptionSchemas.criterion.parse(name);
+      const recover = pruneOptionSchemas.recover.parse(how);
       await run(
         { criterion, recover },
         { criterion, recover, target, calibration: calib, calibrationSamples: samples, threads },
       );
+    }
+  // A recipe is resolved by pruneModel (criterion, recovery, residual streams, search).
   for (const name of list(values.recipes)) {
-    const r = recipes[name]!;
+    const method = pruneOptionSchemas.method.parse(name);
     await run(
-      { method: name },
+      { method },
       {
-        criterion: r.criterion,
-        ...(r.criterionOptions ? { criterionOptions: r.criterionOptions } : {}),
-        recover: r.recover,
-        ...(r.leastSquares ? { leastSquares: r.leastSquares } : {}),
-        keepResidual: r.keepResidual,
-        target: { kind: 'macs', fraction, search: r.search },
+        method,
+        target: { kind: 'macs', fraction },
         calibration: calib,
         calibrationSamples: samples,
         threads,

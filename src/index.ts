@@ -84,13 +84,23 @@ export type {
   LatencyReport,
 } from './methods/latency-target.js';
 export {
-  type FsmRecovery,
-  type LeastSquaresRecovery,
   type PruneOptions,
   type PruneResult,
   pruneModel,
-  type RecoveryName,
+  pruneOptionSchemas,
+  type ResolvedPruneOptions,
 } from './methods/prune.js';
+export { type Recipe, type RecipeName, recipeNames, recipes, withRecipe } from './methods/recipes.js';
+export {
+  type FsmRecovery,
+  type LeastSquaresRecovery,
+  type Recovery,
+  type RecoveryInput,
+  type RecoveryName,
+  type RecoveryReport,
+  recoveries,
+  recoveryNames,
+} from './methods/recoveries.js';
 export {
   type SensitivityOptions,
   type SensitivityPoint,

@@ -2,7 +2,6 @@
 // A model written by pare records its preprocessing in metadata ('pare.preprocess'), so later
 // commands apply the same normalisation without being told again.
 
-import type { Command } from 'commander';
 import { BatchLoader } from '../data/batch-loader.js';
 import { sampleBalanced } from '../data/calibration-sampler.js';
 import { openDataset } from '../data/data-spec.js';
@@ -13,14 +12,27 @@ import { parseSize } from '../data/resize.js';
 import { buildTransforms } from '../data/transform-options.js';
 import type { Model } from '../ir/model.js';
 import { PareError } from '../util/errors.js';
-import { parseIntOption } from './parse.js';
+import { intAtLeast } from '../util/option-schemas.js';
+import { type FlagTable, type FlagValues, fromText, text } from './flags.js';
 
-export interface DataCliOptions {
-  normalize?: string;
-  resize?: string;
-  batch?: string;
-  seed?: string;
-}
+/** Flags of every command that reads data, after its own (--normalize, --resize, --batch, --seed). */
+export const dataFlags = {
+  normalize: {
+    flags: '--normalize <mean,std>',
+    help: 'after scaling pixels to [0,1]: MEAN,STD, MEANS/STDS or a preset (fashion-mnist, cifar10, imagenet, ...)',
+    schema: text,
+  },
+  resize: { flags: '--resize <HxW>', help: 'resize images, e.g. 32x32', schema: text },
+  batch: { flags: '--batch <n>', help: 'batch size', default: '128', schema: fromText(intAtLeast(1)) },
+  seed: {
+    flags: '--seed <n>',
+    help: 'seed for shuffling, sampling and augmentation',
+    default: '0',
+    schema: fromText(intAtLeast(0)),
+  },
+} satisfies FlagTable;
+
+export type DataCliOptions = FlagValues<typeof dataFlags>;
 
 export interface Preprocess {
   readonly normalize?: Normalization;
@@ -29,19 +41,11 @@ export interface Preprocess {
 
 const METADATA_KEY = 'pare.preprocess';
 
-export function addDataOptions(cmd: Command): Command {
-  return cmd
-    .option(
-      '--normalize <mean,std>',
-      'after scaling pixels to [0,1]: MEAN,STD, MEANS/STDS or a preset (fashion-mnist, cifar10, imagenet, ...)',
-    )
-    .option('--resize <HxW>', 'resize images, e.g. 32x32')
-    .option('--batch <n>', 'batch size', '128')
-    .option('--seed <n>', 'seed for shuffling, sampling and augmentation', '0');
-}
-
 /** Preprocessing from the flags, else what the model recorded, else none. */
-export function resolvePreprocess(opts: DataCliOptions, model?: Model): Preprocess {
+export function resolvePreprocess(
+  opts: Pick<DataCliOptions, 'normalize' | 'resize'>,
+  model?: Model,
+): Preprocess {
   const recorded = model ? readPreprocess(model) : {};
   const normalize = opts.normalize ? parseNormalization(opts.normalize) : recorded.normalize;
   const resize = opts.resize ? parseSize(opts.resize) : recorded.resize;
@@ -82,12 +86,12 @@ export async function loadData(
     split,
     ...(preprocess.resize ? { imageSize: preprocess.resize } : {}),
   });
-  const batch = parseIntOption(opts.batch ?? '128', '--batch');
+  const batch = opts.batch;
   const transforms = buildTransforms({ ...preprocess, ...augment }, role);
   const loader = new BatchLoader(dataset, {
     batchSize: batch,
     shuffle: role === 'train',
-    seed: parseIntOption(opts.seed ?? '0', '--seed', 0),
+    seed: opts.seed,
     transforms,
   });
   const input = model.graph.feedInputs[0];

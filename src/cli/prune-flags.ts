@@ -8,9 +8,9 @@ import { PareError } from '../util/errors.js';
 
 export interface PruneFlags {
   readonly target?: string | undefined;
-  readonly ratio?: string | undefined;
-  readonly roundTo?: string | undefined;
-  readonly minChannels?: string | undefined;
+  readonly ratio?: number | undefined;
+  readonly roundTo?: number | 'auto' | undefined;
+  readonly minChannels?: number | undefined;
 }
 
 /**
@@ -25,7 +25,7 @@ export function checkPruneFlags(opts: PruneFlags, model: Model): string[] {
       { notes: ['give one of them (--ratio with --layer-ratio sets the ratio of the layers not listed)'] },
     );
   }
-  if (opts.ratio !== undefined && Number(opts.ratio) >= 1) {
+  if (opts.ratio !== undefined && opts.ratio >= 1) {
     throw new PareError(
       'PARE_CONFIG',
       `--ratio ${opts.ratio} would remove every channel; each group keeps at least --min-channels (${opts.minChannels ?? 1}), so the model would be cut to 1 channel per group`,
@@ -39,7 +39,7 @@ export function checkPruneFlags(opts: PruneFlags, model: Model): string[] {
       `note: --target ${opts.target} keeps all of the ${fraction[1] === 'macs' ? 'MACs' : 'parameters'}: nothing to prune, the output has the input's channels`,
     );
   }
-  const roundTo = opts.roundTo !== undefined && /^\d+$/.test(opts.roundTo) ? Number(opts.roundTo) : undefined;
+  const roundTo = typeof opts.roundTo === 'number' ? opts.roundTo : undefined;
   if (roundTo !== undefined && roundTo > 1) {
     const prunable = analyzeChannels(model.graph).groups.filter((g) => g.blockers.length === 0);
     const narrower = prunable.filter((g) => g.size < roundTo);

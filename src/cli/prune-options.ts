@@ -1,58 +1,25 @@
-// The prune command's options as typed by the user, and the parsing that turns them into the
-// library's PruneOptions: targets, recipes, least-squares and criterion options, sensitivity curves.
+// The prune command's composite flags turned into the library's PruneOptions: the target (from
+// --target, --ratio, --layer-ratio, --global, --search), least-squares and criterion options,
+// sensitivity curves. Single flags are parsed by their schemas (prune-table.ts).
 
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { AllocationTarget } from '../allocate/allocate.js';
 import { curvesFromSensitivity } from '../allocate/sensitivity-curves.js';
 import type { PruneOptions } from '../methods/prune.js';
-import { type Recipe, recipeNames, recipes } from '../methods/recipes.js';
 import { PareError } from '../util/errors.js';
-import type { DataCliOptions } from './data-options.js';
 import { parseFloatOption } from './parse.js';
+import type { PruneFlagValues } from './prune-table.js';
 
-export interface PruneCliOptions extends DataCliOptions {
-  output: string;
-  method?: string;
-  criterion: string;
-  keepResidual?: boolean;
-  lsRidge?: string;
-  lsFeatures?: string;
-  target?: string;
-  ratio?: string;
-  global?: boolean;
-  search?: string;
-  layerRatio: string[];
-  roundTo?: string;
-  minChannels?: string;
-  maxRatio?: string;
-  protect: string[];
-  calib?: string;
-  calibSamples: string;
-  recover: string;
-  verify?: boolean;
-  planOut?: string;
-  report?: string;
-  evalData?: string;
-  reduce?: string;
-  scoreNorm?: string;
-  criterionOpt: string[];
-  inputShape?: string;
-  fixShape?: boolean;
-  allocate?: string;
-  sensitivity?: string;
-  latency: boolean;
-  latencyBatch: string;
-  latencyCache?: string;
-  ep: string;
-  threads?: string;
-  json?: boolean;
+export interface TargetFlags {
+  readonly target?: string | undefined;
+  readonly ratio?: number | undefined;
+  readonly global?: boolean | undefined;
+  readonly search?: 'global' | 'uniform' | undefined;
+  readonly layerRatio: readonly string[];
 }
 
-export function parseTarget(
-  opts: Pick<PruneCliOptions, 'target' | 'ratio' | 'global' | 'search' | 'layerRatio'>,
-): PruneOptions['target'] {
+export function parseTarget(opts: TargetFlags): PruneOptions['target'] {
   if (opts.target) {
     const m = /^(macs|params|latency|latency-ms)=([\d.]+)$/.exec(opts.target);
     if (!m)
@@ -64,10 +31,9 @@ export function parseTarget(
       return { kind: 'latency-ms', ms: parseFloatOption(m[2]!, '--target', 1e-6, 1e9) };
     const fraction = parseFloatOption(m[2]!, '--target', 1e-6, 1);
     if (m[1] === 'latency') return { kind: 'latency', fraction };
-    const search = opts.search ?? (opts.global === false ? 'uniform' : 'global');
-    if (search !== 'global' && search !== 'uniform')
-      throw new PareError('PARE_CONFIG', `--search '${search}': expected global or uniform`);
-    return { kind: m[1] as 'macs' | 'params', fraction, search };
+    // Unset: the method's search, else global (pruneModel resolves it).
+    const search = opts.search ?? (opts.global ? 'global' : undefined);
+    return { kind: m[1] === 'macs' ? 'macs' : 'params', fraction, ...(search ? { search } : {}) };
   }
   if (opts.layerRatio.length > 0) {
     const ratios = opts.layerRatio.map((spec) => {
@@ -82,39 +48,19 @@ export function parseTarget(
         ratio: parseFloatOption(spec.slice(eq + 1), '--layer-ratio', 0, 1),
       };
     });
-    return {
-      kind: 'layers',
-      ratios,
-      ...(opts.ratio ? { otherwise: parseFloatOption(opts.ratio, '--ratio', 0, 1) } : {}),
-    };
+    return { kind: 'layers', ratios, ...(opts.ratio !== undefined ? { otherwise: opts.ratio } : {}) };
   }
-  if (opts.ratio) {
-    const ratio = parseFloatOption(opts.ratio, '--ratio', 0, 1);
-    return { kind: opts.global ? 'global' : 'uniform', ratio } as AllocationTarget;
-  }
+  if (opts.ratio !== undefined) return { kind: opts.global ? 'global' : 'uniform', ratio: opts.ratio };
   return { kind: 'criterion' };
 }
 
-export function recipeOf(name: string): Recipe {
-  const r = recipes[name];
-  if (!r)
-    throw new PareError('PARE_CONFIG', `--method '${name}': unknown method`, {
-      notes: [`valid methods: ${recipeNames.join(', ')} (see docs/methods.md)`],
-    });
-  return r;
-}
-
+/** --ls-features and --ls-ridge (the method's least-squares options fill the rest, in pruneModel). */
 export function leastSquaresOptions(
-  opts: PruneCliOptions,
-  recipe: Recipe | undefined,
+  opts: Pick<PruneFlagValues, 'lsFeatures' | 'lsRidge'>,
 ): NonNullable<PruneOptions['leastSquares']> {
-  const features = opts.lsFeatures ?? recipe?.leastSquares?.features;
-  if (features !== undefined && features !== 'pruned' && features !== 'original')
-    throw new PareError('PARE_CONFIG', `--ls-features '${features}': expected pruned or original`);
   return {
-    ...recipe?.leastSquares,
-    ...(features ? { features } : {}),
-    ...(opts.lsRidge ? { ridge: parseFloatOption(opts.lsRidge, '--ls-ridge', 0, 1) } : {}),
+    ...(opts.lsFeatures ? { features: opts.lsFeatures } : {}),
+    ...(opts.lsRidge !== undefined ? { ridge: opts.lsRidge } : {}),
   };
 }
 
@@ -144,11 +90,9 @@ export function defaultLatencyCache(): string {
 /** `--allocate sensitivity --sensitivity FILE`: the MACs/params target searched over an accuracy-drop threshold. */
 export function withSensitivity(
   target: PruneOptions['target'],
-  opts: Pick<PruneCliOptions, 'allocate' | 'sensitivity' | 'target'>,
+  opts: Pick<PruneFlagValues, 'allocate' | 'sensitivity' | 'target'>,
 ): PruneOptions['target'] {
   if (opts.allocate === undefined) return target;
-  if (opts.allocate !== 'sensitivity')
-    throw new PareError('PARE_CONFIG', `--allocate '${opts.allocate}': expected sensitivity`);
   if (target.kind !== 'macs' && target.kind !== 'params')
     throw new PareError('PARE_CONFIG', '--allocate sensitivity needs --target macs=F or params=F');
   if (!opts.sensitivity)

@@ -2,34 +2,35 @@
 // with a criterion (measuring activations on calibration data when it needs them), allocate to the
 // target, cut, optionally prove the cut and recover, and report costs before and after.
 
+import { z } from 'zod';
 import { type Allocation, type AllocationTarget, allocate } from '../allocate/allocate.js';
 import type { AllocationConstraints } from '../allocate/constraints.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { CostModel } from '../analysis/cost-model.js';
 import { createPlan } from '../analysis/plan.js';
-import { valueKeeps } from '../analysis/value-keeps.js';
 import { type Importance, importanceWithCalibration } from '../criteria/importance.js';
-import type { NormalizerName } from '../criteria/normalizers.js';
-import type { ReducerName } from '../criteria/reducers.js';
+import { type NormalizerName, normalizers } from '../criteria/normalizers.js';
+import { type ReducerName, reducers } from '../criteria/reducers.js';
+import { type CriterionName, criteria } from '../criteria/registry.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import type { Graph } from '../ir/graph.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { loaderFeeds } from '../measure/capture.js';
 import { type CostReport, computeCosts } from '../ops/costs.js';
 import { inferShapes } from '../ops/infer-shapes.js';
-import { recalibrateBatchNorm, recalibrateFolded } from '../recover/bn-recalibrate.js';
-import { compensateFeatureShift, type FsmDistributionOptions } from '../recover/fsm-distribution.js';
-import {
-  type LayerReconstruction,
-  type LeastSquaresOptions,
-  reconstructedLayers,
-  reconstructLeastSquares,
-} from '../recover/least-squares.js';
 import { nchwcBlock } from '../runtime/nchwc-block.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
+import {
+  checkOptions,
+  intAtLeast,
+  namesOf,
+  numberIn,
+  type OptionSchemas,
+  oneOf,
+} from '../util/option-schemas.js';
 import { type DeclaredInterface, withDeclaredInterface } from './declared-interface.js';
 import {
   cutToLatency,
@@ -39,22 +40,43 @@ import {
   measurePair,
   runnable,
 } from './latency-target.js';
+import { type RecipeName, recipeNames, withRecipe } from './recipes.js';
+import {
+  type FsmRecovery,
+  type LeastSquaresRecovery,
+  type RecoveryName,
+  type RecoveryReport,
+  recoveries,
+  recoveryNames,
+} from './recoveries.js';
 
-export type RecoveryName = 'none' | 'bn' | 'fsm' | 'ls';
+/** Kept widths: multiples of n, or 'auto' (the channel block of ONNX Runtime on this CPU). */
+export const roundToSchema = z.union([z.literal('auto'), intAtLeast(1)], {
+  error: "expected 'auto' or an integer ≥ 1",
+});
 
-export const recoveryNames: readonly RecoveryName[] = ['none', 'bn', 'fsm', 'ls'];
-
-/** Options of FSM's distribution optimisation ('fsm'). */
-export type FsmRecovery = Pick<FsmDistributionOptions, 'gate' | 'mode' | 'folded'>;
-
-/** Options of the least-squares recovery ('ls'). */
-export type LeastSquaresRecovery = Pick<
-  LeastSquaresOptions,
-  'ridge' | 'features' | 'residual' | 'rescaleVariance'
->;
+/** The scalar options pruneModel checks (the CLI's flags parse with the same schemas). */
+export const pruneOptionSchemas = {
+  method: z.enum(recipeNames, { error: 'unknown method' }),
+  criterion: oneOf(namesOf(criteria)),
+  reduce: oneOf(namesOf(reducers)),
+  normalize: oneOf(namesOf(normalizers)),
+  minChannels: intAtLeast(1),
+  maxRatio: numberIn(0, 1),
+  roundTo: roundToSchema,
+  calibrationSamples: intAtLeast(1),
+  recover: oneOf(recoveryNames),
+  threads: intAtLeast(1),
+} satisfies OptionSchemas;
 
 export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
-  readonly criterion: string;
+  /**
+   * A published method's defaults (methods/recipes.ts) for what is left unset: criterion, recovery
+   * and its options, calibration samples, keepResidual and how a MACs/params target is searched.
+   */
+  readonly method?: RecipeName;
+  /** Importance criterion (default l1, or the method's). */
+  readonly criterion?: CriterionName;
   /**
    * Kept widths are multiples of this (default 1). 'auto': the channel block of ONNX Runtime's CPU
    * kernels on this machine (runtime/nchwc-block.ts: 16 with AVX-512, 8 with AVX2, else 1).
@@ -79,6 +101,7 @@ export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly calibration?: BatchLoader;
   /** Samples of calibration data to use (default 512). */
   readonly calibrationSamples?: number;
+  /** Recovery after the cut (default none, or the method's). */
   readonly recover?: RecoveryName;
   readonly leastSquares?: LeastSquaresRecovery;
   /** FSM recovery; with calibration data its labels drive the accept/rollback of each layer. */
@@ -87,6 +110,10 @@ export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly threads?: number;
   readonly onStage?: (stage: string) => void;
 }
+
+/** PruneOptions after the method's and pare's defaults (withRecipe). */
+export type ResolvedPruneOptions = PruneOptions &
+  Required<Pick<PruneOptions, 'criterion' | 'recover' | 'calibrationSamples'>>;
 
 export interface PruneResult {
   readonly model: Model;
@@ -100,24 +127,7 @@ export interface PruneResult {
   readonly roundTo: { readonly value: number; readonly auto: boolean };
   /** Measured latency, original against the result (with `latency` options or a latency target). */
   readonly latency: LatencyReport | undefined;
-  readonly recovery:
-    | {
-        readonly method: RecoveryName;
-        /** Calibration images used (per pass). */
-        readonly samples: number;
-        readonly seconds: number;
-        /** Least squares: per refitted layer, the output error before and after. */
-        readonly layers?: readonly LayerReconstruction[];
-        /** BN: convolutions whose folded BatchNorm was recalibrated (scale and shift corrected). */
-        readonly foldedLayers?: number;
-        /** FSM: layers compensated, and how many were kept / rolled back on the held-out labels. */
-        readonly compensated?: {
-          readonly layers: number;
-          readonly accepted: number;
-          readonly rolledBack: number;
-        };
-      }
-    | undefined;
+  readonly recovery: RecoveryReport | undefined;
   readonly seconds: {
     readonly analysis: number;
     readonly scoring: number;
@@ -127,7 +137,9 @@ export interface PruneResult {
   };
 }
 
-export async function pruneModel(model: Model, options: PruneOptions): Promise<PruneResult> {
+export async function pruneModel(model: Model, given: PruneOptions): Promise<PruneResult> {
+  checkOptions('pruneModel', pruneOptionSchemas, given);
+  const options = withRecipe(given);
   const clock = () => performance.now() / 1000;
   const m = cloneModel(model);
   if (m.graph.nodes.some((n) => n.outputs.some((o) => !o.type))) inferShapes(m.graph);
@@ -227,76 +239,20 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
 
   t = clock();
   let result: Model = { ...m, graph: pruned, path: undefined };
-  let recovery: PruneResult['recovery'];
-  const method = options.recover ?? 'none';
-  if (method === 'bn') {
-    const calibration = options.calibration;
-    if (!calibration || !input)
-      throw new PareError('PARE_CONFIG', '--recover bn needs calibration data (--calib SPEC)');
-    options.onStage?.('recalibrating BatchNorm statistics');
-    const r = await recalibrateBatchNorm(result, calibration, {
-      samples: limit,
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    result = r.model;
-    let seconds = r.seconds;
-    let samples = r.samples;
-    // Folded BN (no BatchNormalization after a conv): correct the conv's own scale and shift.
-    const folded = foldedLayers(result.graph, reconstructedLayers(result.graph, analysis, allocation.kept));
-    if (folded.length > 0) {
-      options.onStage?.('recalibrating folded BatchNorm (conv scale and shift)');
-      const f = await recalibrateFolded(
-        m,
-        result,
-        folded,
-        valueKeeps(analysis, allocation.kept),
-        () => loaderFeeds(calibration, input, limit),
-        options.threads ? { threads: options.threads } : {},
-      );
-      result = f.model;
-      seconds += f.seconds;
-      samples = Math.max(samples, f.samples);
-    }
-    recovery = { method, samples, seconds, ...(folded.length > 0 ? { foldedLayers: folded.length } : {}) };
-  } else if (method === 'ls') {
-    const calibration = options.calibration;
-    if (!calibration || !input)
-      throw new PareError('PARE_CONFIG', '--recover ls needs calibration data (--calib SPEC)', {
-        notes: ['a few hundred unlabeled training images are enough (--calib-samples, default 512)'],
-      });
-    options.onStage?.('least-squares reconstruction');
-    const r = await reconstructLeastSquares(
-      m,
-      result,
-      analysis,
-      allocation.kept,
-      () => loaderFeeds(calibration, input, limit),
-      { ...options.leastSquares, ...(options.threads ? { threads: options.threads } : {}) },
-    );
-    result = r.model;
-    recovery = { method, samples: r.samples, seconds: r.seconds, layers: r.layers };
-  } else if (method === 'fsm') {
-    options.onStage?.('FSM distribution optimisation');
-    const calibration = options.calibration;
-    const r = await compensateFeatureShift(m, result, analysis, allocation.plan, {
-      ...options.fsm,
-      ...(calibration
-        ? { heldOut: calibration, heldOutSamples: limit, calibration, calibrationSamples: limit }
-        : {}),
-      ...(options.threads ? { threads: options.threads } : {}),
-    });
-    result = r.model;
-    recovery = {
-      method,
-      samples: calibration ? limit : 0,
-      seconds: r.seconds,
-      compensated: { layers: r.layers, accepted: r.accepted, rolledBack: r.rolledBack },
-    };
-  } else if (method !== 'none') {
-    throw new PareError('PARE_CONFIG', `unknown recovery '${method}'`, {
-      notes: [`valid: ${recoveryNames.join(', ')}`],
-    });
-  }
+  const recovered = await recoveries[options.recover]({
+    original: m,
+    pruned: result,
+    analysis,
+    allocation,
+    calibration: options.calibration,
+    samples: limit,
+    leastSquares: options.leastSquares,
+    fsm: options.fsm,
+    threads: options.threads,
+    onStage: options.onStage,
+  });
+  if (recovered) result = recovered.model;
+  const recovery = recovered?.report;
   const tRecovery = clock() - t;
   // The written model keeps the file's dynamic dims (--input-shape only informed the analysis).
   if (options.declared && !options.fixShape) result = withDeclaredInterface(result, options.declared);
@@ -323,24 +279,6 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
       recovery: tRecovery,
     },
   };
-}
-
-/**
- * Convolutions whose BatchNorm was folded away (no BatchNormalization reads them), from the first
- * layer that lost inputs on, in graph order: their outputs shifted and no BN can re-normalise them.
- */
-function foldedLayers(graph: Graph, consumers: readonly string[]): string[] {
-  const first = graph.nodes.findIndex((n) => consumers.includes(n.name));
-  if (first < 0) return [];
-  return graph.nodes
-    .slice(first)
-    .filter(
-      (n) =>
-        n.opType === 'Conv' &&
-        n.domain === '' &&
-        !n.output(0).uses.some((u) => u.node.opType === 'BatchNormalization'),
-    )
-    .map((n) => n.name);
 }
 
 /**

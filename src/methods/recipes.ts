@@ -3,12 +3,14 @@
 // confirmed or does not apply to a no-fine-tuning pipeline, the choice is ours and says so
 // (docs/methods.md has the full table). Explicit options still override a recipe.
 
-import type { LeastSquaresRecovery, RecoveryName } from './prune.js';
+import type { CriterionName } from '../criteria/registry.js';
+import type { PruneOptions, ResolvedPruneOptions } from './prune.js';
+import type { LeastSquaresRecovery, RecoveryName } from './recoveries.js';
 
 export interface Recipe {
   readonly name: string;
   readonly title: string;
-  readonly criterion: string;
+  readonly criterion: CriterionName;
   readonly criterionOptions?: Readonly<Record<string, unknown>>;
   /** How a MACs/params target is met when the user gives one. */
   readonly search: 'uniform' | 'global';
@@ -21,7 +23,7 @@ export interface Recipe {
   readonly sources: readonly string[];
 }
 
-export const recipes: Readonly<Record<string, Recipe>> = {
+const table = {
   fsm: {
     name: 'fsm',
     title: 'FSM: feature shift minimisation (Duan et al., ACCV 2022)',
@@ -73,6 +75,34 @@ export const recipes: Readonly<Record<string, Recipe>> = {
       '512 images: our choice (the code: 20 % of the training set)',
     ],
   },
-};
+} satisfies Record<string, Recipe>;
 
-export const recipeNames = Object.keys(recipes);
+export type RecipeName = keyof typeof table;
+
+export const recipes: Readonly<Record<RecipeName, Recipe>> = table;
+
+export const recipeNames = Object.keys(recipes) as [RecipeName, ...RecipeName[]];
+
+/** Options with the method's defaults, then pare's, filled in where the caller left them unset. */
+export function withRecipe(options: PruneOptions): ResolvedPruneOptions {
+  const r: Recipe | undefined = options.method ? recipes[options.method] : undefined;
+  const t = options.target;
+  const target =
+    (t.kind === 'macs' || t.kind === 'params') && t.search === undefined
+      ? { ...t, search: r?.search ?? 'global' }
+      : t;
+  const keepResidual = options.keepResidual ?? r?.keepResidual;
+  const leastSquares =
+    r?.leastSquares || options.leastSquares ? { ...r?.leastSquares, ...options.leastSquares } : undefined;
+  const criterionOptions = options.criterionOptions ?? r?.criterionOptions;
+  return {
+    ...options,
+    target,
+    criterion: options.criterion ?? r?.criterion ?? 'l1',
+    recover: options.recover ?? r?.recover ?? 'none',
+    calibrationSamples: options.calibrationSamples ?? r?.calibrationSamples ?? 512,
+    ...(keepResidual !== undefined ? { keepResidual } : {}),
+    ...(leastSquares ? { leastSquares } : {}),
+    ...(criterionOptions ? { criterionOptions } : {}),
+  };
+}

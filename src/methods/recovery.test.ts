@@ -86,20 +86,23 @@ describe('recovery in the pruning pipeline', () => {
     await expect(pruneModel(model, { ...noData, recover: 'ls' })).rejects.toThrow(/needs calibration data/);
   });
 
-  it.each(recipeNames)('recipe %s runs end to end and keeps the residual streams', async (name) => {
-    const r = recipes[name]!;
-    const out = await pruneModel(model, {
-      ...base,
-      criterion: r.criterion,
-      recover: r.recover,
-      ...(r.leastSquares ? { leastSquares: r.leastSquares } : {}),
-      keepResidual: r.keepResidual,
-      target: { kind: 'macs', fraction: 0.6, search: r.search },
-    });
-    expect(out.after.macs / out.before.macs).toBeLessThan(0.65);
-    const residual = [...out.allocation.frozen].filter(([, why]) => why === 'residual');
-    expect(residual.length).toBeGreaterThan(0);
-    for (const [id] of residual) expect(out.allocation.kept.has(id)).toBe(false);
-    expect(out.recovery?.method).toBe(r.recover);
-  });
+  it.each(recipeNames)(
+    'recipe %s (resolved by pruneModel) runs end to end and keeps the residual streams',
+    async (name) => {
+      const { criterion: _, ...noCriterion } = base;
+      const out = await pruneModel(model, {
+        ...noCriterion,
+        method: name,
+        target: { kind: 'macs', fraction: 0.6 },
+      });
+      const r = recipes[name];
+      expect(out.importance.criterion).toBe(r.criterion);
+      expect(out.recovery?.method ?? 'none').toBe(r.recover);
+      expect(out.after.macs / out.before.macs).toBeLessThan(0.65);
+      const residual = [...out.allocation.frozen].filter(([, why]) => why === 'residual');
+      expect(residual.length).toBeGreaterThan(0);
+      for (const [id] of residual) expect(out.allocation.kept.has(id)).toBe(false);
+      expect(out.recovery?.method).toBe(r.recover);
+    },
+  );
 });

@@ -14,79 +14,23 @@ import { compareLatency } from '../../runtime/latency.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
-import {
-  addDataOptions,
-  calibrationLoader,
-  type DataCliOptions,
-  loadData,
-  recordPreprocess,
-} from '../data-options.js';
+import { type CompressFlagValues, compressFlags } from '../compress-table.js';
+import { calibrationLoader, loadData, recordPreprocess } from '../data-options.js';
+import { addFlags, readFlags } from '../flags.js';
 import { formatPercent, renderSizeTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
-import { parseFloatOption, parseIntOption } from '../parse.js';
 import { formatEta, ProgressLine } from '../progress.js';
 import { parseTarget } from '../prune-options.js';
-
-interface CompressCliOptions extends DataCliOptions {
-  output: string;
-  method?: string;
-  recipe?: string;
-  target: string;
-  data: string;
-  epochs?: string;
-  lr?: string;
-  teacher: boolean;
-  cropPad?: string;
-  flip?: boolean;
-  evalSamples?: string;
-  checkpointDir?: string;
-  resume?: boolean;
-  planOut?: string;
-  report?: string;
-  verify: boolean;
-  latency: boolean;
-  threads?: string;
-  roundTo: string;
-  engine: string;
-  json?: boolean;
-}
 
 export function compressCommand(io: CliIO): Command {
   const cmd = new Command('compress')
     .description(
       'prune while training: a published method end to end (schedule, fine-tuning with distillation, final cut)',
     )
-    .argument('<model>', 'trained ONNX model')
-    .requiredOption('-o, --output <file>', 'where to write the pruned model')
-    .option('--method <name>', `shipped recipe: ${compressMethodNames.join(', ')}`)
-    .option('--recipe <file>', 'your own recipe (YAML or JSON; docs/methods.md lists the fields)')
-    .requiredOption('--target <t>', 'macs=F or params=F: the fraction of the original kept')
-    .requiredOption(
-      '--data <spec>',
-      'labelled training data (train split trains and scores, test split evaluates)',
-    )
-    .option('--epochs <n>', 'epochs of training in all (default: the recipe)')
-    .option('--lr <rate>', 'base learning rate (default: the recipe)')
-    .option('--no-teacher', 'no distillation from the original model')
-    .option('--crop-pad <px>', 'pad-and-random-crop augmentation (default: the recipe)')
-    .option('--flip', 'random horizontal flips')
-    .option('--eval-samples <n>', 'test images per evaluation (default: the whole test split)')
-    .option('--checkpoint-dir <dir>', 'checkpoints (default OUTPUT.ckpt)')
-    .option('--resume', 'continue from the checkpoint directory')
-    .option('--plan-out <file>', 'write the pruning plan (JSON)')
-    .option('--report <file>', 'write the report (JSON: every stage with widths, MACs, accuracy, time)')
-    .option('--no-verify', 'skip the proof that the cut equals the masked network')
-    .option('--no-latency', 'skip the ONNX Runtime latency measurement')
-    .option(
-      '--round-to <n>',
-      "kept widths in multiples of n; 'auto' (default): ONNX Runtime's channel block on this CPU, 1: off",
-      'auto',
-    )
-    .option('--threads <n>', 'intra-op threads')
-    .option('--engine <e>', 'training engine: auto, dnnl, nchwc or standard', 'auto')
-    .option('--json', 'NDJSON progress events on stdout, then the report');
-  return addDataOptions(cmd).action(async (file: string, opts: CompressCliOptions) => {
+    .argument('<model>', 'trained ONNX model');
+  return addFlags(cmd, compressFlags).action(async (file: string, raw: Record<string, unknown>) => {
+    const opts = readFlags(compressFlags, raw);
     checkOutputPaths(
       [{ flag: 'model', path: file }, opts.recipe ? { flag: '--recipe', path: opts.recipe } : undefined],
       [
@@ -100,17 +44,17 @@ export function compressCommand(io: CliIO): Command {
     if (target.kind !== 'macs' && target.kind !== 'params')
       throw new PareError('PARE_CONFIG', '--target: expected macs=F or params=F');
     const model = readModel(file);
-    const batch =
-      opts.batch && cmd.getOptionValueSource('batch') === 'cli' ? opts.batch : String(recipe.train.batch);
+    // The recipe's batch unless --batch is given.
+    const batch = cmd.getOptionValueSource('batch') === 'cli' ? opts.batch : recipe.train.batch;
     const augment = {
-      cropPadding: opts.cropPad ? parseIntOption(opts.cropPad, '--crop-pad', 0) : recipe.train.cropPad,
+      cropPadding: opts.cropPad ?? recipe.train.cropPad,
       flip: opts.flip ?? recipe.train.flip,
     };
     const train = await loadData(opts.data, 'train', model, { ...opts, batch }, 'train', augment);
-    const test = await loadData(opts.data, 'test', model, { ...opts, batch: '500' }, 'eval');
-    const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
+    const test = await loadData(opts.data, 'test', model, { ...opts, batch: 500 }, 'eval');
+    const seed = opts.seed;
     const calibration = calibrationLoader(train, Math.min(train.dataset.size, 4096), seed);
-    const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
+    const threads = opts.threads;
     const dir = opts.checkpointDir ?? `${opts.output}.ckpt`;
     const abort = new AbortController();
     const onSigint = () => abort.abort();
@@ -120,21 +64,19 @@ export function compressCommand(io: CliIO): Command {
     let result: CompressResult;
     try {
       result = await compressModel(model, {
-        recipe: opts.lr
-          ? { ...recipe, train: { ...recipe.train, lr: parseFloatOption(opts.lr, '--lr', 0) } }
-          : recipe,
+        recipe: opts.lr !== undefined ? { ...recipe, train: { ...recipe.train, lr: opts.lr } } : recipe,
         target,
         train: train.loader,
         calibration,
         test: test.loader,
-        ...(opts.evalSamples ? { evalSamples: parseIntOption(opts.evalSamples, '--eval-samples') } : {}),
-        ...(opts.epochs ? { epochs: parseIntOption(opts.epochs, '--epochs') } : {}),
+        ...(opts.evalSamples ? { evalSamples: opts.evalSamples } : {}),
+        ...(opts.epochs ? { epochs: opts.epochs } : {}),
         ...(opts.teacher === false ? { teacher: false } : {}),
         seed,
         verify: opts.verify,
         ...(threads ? { threads } : {}),
-        roundTo: opts.roundTo === 'auto' ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
-        engine: parseEngine(opts.engine),
+        roundTo: opts.roundTo,
+        engine: opts.engine,
         checkpoint: { dir, ...(opts.resume ? { resume: true } : {}) },
         signal: abort.signal,
         onEvent,
@@ -224,7 +166,7 @@ export function compressCommand(io: CliIO): Command {
   });
 }
 
-function chooseRecipe(opts: CompressCliOptions): CompressRecipe {
+function chooseRecipe(opts: Pick<CompressFlagValues, 'method' | 'recipe'>): CompressRecipe {
   if (opts.method && opts.recipe) throw new PareError('PARE_CONFIG', 'give --method or --recipe, not both');
   if (opts.recipe) return readRecipe(opts.recipe);
   if (!opts.method)
@@ -232,11 +174,6 @@ function chooseRecipe(opts: CompressCliOptions): CompressRecipe {
       notes: [`methods: ${compressMethodNames.join(', ')}`],
     });
   return compressRecipe(opts.method);
-}
-
-function parseEngine(text: string): 'auto' | 'standard' | 'nchwc' | 'dnnl' {
-  if (text === 'auto' || text === 'standard' || text === 'nchwc' || text === 'dnnl') return text;
-  throw new PareError('PARE_CONFIG', `--engine '${text}': expected auto, dnnl, nchwc or standard`);
 }
 
 /** NDJSON with --json; otherwise a progress bar on a TTY and one line per stage. */

@@ -3,35 +3,44 @@
 import { Command } from 'commander';
 import { readModel } from '../../onnx/read.js';
 import { evaluateModel } from '../../train/evaluate.js';
-import { addDataOptions, type DataCliOptions, loadData } from '../data-options.js';
+import { intAtLeast } from '../../util/option-schemas.js';
+import { dataFlags, loadData } from '../data-options.js';
+import { addFlags, type FlagTable, fromText, readFlags, switchOn, text } from '../flags.js';
 import { formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
-import { parseIntOption } from '../parse.js';
 
-interface EvalCliOptions extends DataCliOptions {
-  data: string;
-  limit?: string;
-  threads?: string;
-  json?: boolean;
-}
+const evalFlags = {
+  data: {
+    flags: '--data <spec>',
+    help: 'dataset: idx:DIR, cifar10:DIR, cifar100:DIR, npy:DIR, folder:DIR (test split unless :train)',
+    required: true,
+    schema: text.unwrap(),
+  },
+  limit: {
+    flags: '--limit <n>',
+    help: 'evaluate only the first N samples',
+    schema: fromText(intAtLeast(1)).optional(),
+  },
+  threads: {
+    flags: '--threads <n>',
+    help: 'ONNX Runtime intra-op threads',
+    schema: fromText(intAtLeast(1)).optional(),
+  },
+  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  ...dataFlags,
+} satisfies FlagTable;
 
 export function evalCommand(io: CliIO): Command {
   const cmd = new Command('eval')
     .description('evaluate a classifier on a dataset (top-1, top-5, loss, img/s)')
-    .argument('<model>', 'ONNX model file')
-    .requiredOption(
-      '--data <spec>',
-      'dataset: idx:DIR, cifar10:DIR, cifar100:DIR, npy:DIR, folder:DIR (test split unless :train)',
-    )
-    .option('--limit <n>', 'evaluate only the first N samples')
-    .option('--threads <n>', 'ONNX Runtime intra-op threads')
-    .option('--json', 'print one JSON object');
-  return addDataOptions(cmd).action(async (file: string, opts: EvalCliOptions) => {
+    .argument('<model>', 'ONNX model file');
+  return addFlags(cmd, evalFlags).action(async (file: string, raw: Record<string, unknown>) => {
+    const opts = readFlags(evalFlags, raw);
     const model = readModel(file);
     const { loader, preprocess } = await loadData(opts.data, 'test', model, opts, 'eval');
     const result = await evaluateModel(model, loader, {
-      ...(opts.limit ? { limit: parseIntOption(opts.limit, '--limit') } : {}),
-      ...(opts.threads ? { threads: parseIntOption(opts.threads, '--threads') } : {}),
+      ...(opts.limit ? { limit: opts.limit } : {}),
+      ...(opts.threads ? { threads: opts.threads } : {}),
     });
     if (opts.json) {
       io.out(JSON.stringify({ model: file, data: opts.data, ...result, test_acc: result.top1, preprocess }));

@@ -3,124 +3,39 @@
 
 import { Command } from 'commander';
 import { writePlan } from '../../analysis/plan.js';
-import type { NormalizerName } from '../../criteria/normalizers.js';
-import type { ReducerName } from '../../criteria/reducers.js';
-import { criterionNames } from '../../criteria/registry.js';
 import type { Model } from '../../ir/model.js';
-import { type PruneResult, pruneModel, type RecoveryName, recoveryNames } from '../../methods/prune.js';
-import { recipeNames } from '../../methods/recipes.js';
+import { type PruneResult, pruneModel } from '../../methods/prune.js';
+import { withRecipe } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
-import { addDataOptions, calibrationLoader, loadData, resolvePreprocess } from '../data-options.js';
+import { calibrationLoader, loadData, resolvePreprocess } from '../data-options.js';
+import { addFlags, readFlags } from '../flags.js';
 import { formatPercent, renderSizeTable, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
-import { parseFloatOption, parseIntOption } from '../parse.js';
 import { checkPruneFlags } from '../prune-flags.js';
 import {
   defaultLatencyCache,
   leastSquaresOptions,
-  type PruneCliOptions,
   parseCriterionOptions,
   parseTarget,
-  recipeOf,
   withSensitivity,
 } from '../prune-options.js';
+import { type PruneFlagValues, pruneFlags } from '../prune-table.js';
 import { reportFormatOf, writeRunReport } from '../report-output.js';
 import { pruneRunRecord, type RunMeasurements } from '../run-records.js';
 import { loadWithShapes } from './inspect.js';
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function pruneCommand(io: CliIO): Command {
   const cmd = new Command('prune')
     .description(
       'prune channels to a MACs/params target (or ratio) with an importance criterion; write the smaller model',
     )
-    .argument('<model>', 'ONNX model file')
-    .requiredOption('-o, --output <file>', 'where to write the pruned model')
-    .option(
-      '--method <name>',
-      `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
-    )
-    .option('--criterion <name>', `importance criterion: ${criterionNames.join(', ')}`, 'l1')
-    .option(
-      '--target <metric=F>',
-      'keep this fraction of the MACs, parameters or measured latency (macs=0.5, params=0.5, latency=0.5), or latency-ms=X',
-    )
-    .option('--ratio <r>', 'remove this fraction of channels of every prunable group (uniform)')
-    .option(
-      '--global',
-      'rank channels across groups (with --ratio: global ratio; with --target: the default search)',
-    )
-    .option(
-      '--search <mode>',
-      'how --target is met: global (threshold over normalised scores) or uniform (one ratio)',
-    )
-    .option(
-      '--layer-ratio <pattern=r>',
-      'per-layer ratio by node-name pattern (repeatable; --ratio for the rest)',
-      collect,
-      [],
-    )
-    .option(
-      '--allocate <how>',
-      "'sensitivity': per-group ratios from a sensitivity analysis (--sensitivity FILE), an accuracy-drop threshold searched to meet --target",
-    )
-    .option('--sensitivity <file>', 'JSON of pare sensitivity for --allocate sensitivity')
-    .option(
-      '--round-to <n>',
-      "keep widths that are multiples of n (groups at least n wide); 'auto': ONNX Runtime's channel block on this CPU (16 with AVX-512, 8 with AVX2), 1: off",
-      'auto',
-    )
-    .option('--min-channels <n>', 'fewest channels a group keeps', '1')
-    .option('--max-ratio <r>', 'largest fraction of one group that may go')
-    .option(
-      '--protect <pattern>',
-      'never prune groups touching nodes matching this (glob or /regex/; repeatable)',
-      collect,
-      [],
-    )
-    .option('--keep-residual', 'never prune residual streams (channels several layers write together)')
-    .option(
-      '--calib <spec>',
-      'calibration data (activation, lasso and cap criteria; labelled for taylor and fisher; --recover bn|fsm|ls), e.g. idx:/usr/share/datasets/fashion-mnist',
-    )
-    .option('--calib-samples <n>', 'calibration samples, balanced per class', '512')
-    .option(
-      '--recover <method>',
-      'after cutting: none, bn (re-estimate BatchNorm statistics on --calib), fsm (FSM distribution optimisation of the next BNs) or ls (least-squares refit of the layers that lost inputs, targets from the original model); docs/recovery.md',
-      'none',
-    )
-    .option('--ls-ridge <r>', 'least squares: ridge relative to the mean feature variance (default 1e-4)')
-    .option('--ls-features <from>', 'least squares: inputs from the pruned (He 2017) or original (CaP) model')
-    .option('--verify', 'prove the pruned model equals the masked original on random inputs')
-    .option('--plan-out <file>', 'write the pruning plan (re-apply with pare apply)')
-    .option('--report <file>', 'write a report: FILE.html (a page with charts) or FILE.json (the run record)')
-    .option(
-      '--eval-data <spec>',
-      'measure top-1 accuracy before and after on this data (test split), for the report',
-    )
-    .option('--reduce <how>', 'reduce member scores across a group: mean, sum, max, first')
-    .option('--score-norm <how>', 'normalise group scores: none, mean, max, sum, standardize')
-    .option('--criterion-opt <key=value>', 'criterion option (repeatable)', collect, [])
-    .option(
-      '--input-shape <shape>',
-      'dynamic input dims for analysis and latency, e.g. 1x3x224x224 (the written model keeps them dynamic)',
-    )
-    .option('--fix-shape', 'write the model with the --input-shape dims fixed')
-    .option('--no-latency', 'skip the ONNX Runtime latency measurement')
-    .option('--latency-batch <n>', 'batch size latency is measured (and latency targets met) at', '1')
-    .option(
-      '--latency-cache <dir>',
-      'folder of cached per-layer latency tables (default ~/.cache/pare/latency)',
-    )
-    .option('--ep <name>', 'ONNX Runtime execution provider latency is measured on', 'cpu')
-    .option('--threads <n>', 'ONNX Runtime threads')
-    .option('--json', 'print one JSON object');
-  return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
+    .argument('<model>', 'ONNX model file');
+  return addFlags(cmd, pruneFlags).action(async (file: string, raw: Record<string, unknown>) => {
+    const opts = readFlags(pruneFlags, raw);
     checkOutputPaths(
       [{ flag: 'model', path: file }],
       [
@@ -130,47 +45,39 @@ export function pruneCommand(io: CliIO): Command {
       ],
     );
     if (opts.report) reportFormatOf(opts.report);
-    const recipe = opts.method ? recipeOf(opts.method) : undefined;
-    // A recipe fills in what the user did not set explicitly.
-    const given = (key: string) => command.getOptionValueSource(key) === 'cli';
-    if (recipe) {
-      if (!given('criterion')) opts.criterion = recipe.criterion;
-      if (!given('recover')) opts.recover = recipe.recover;
-      if (!given('calibSamples')) opts.calibSamples = String(recipe.calibrationSamples);
-      if (!given('search') && !given('global')) opts.search = recipe.search;
-      if (!given('keepResidual')) opts.keepResidual = recipe.keepResidual;
-    }
+    // With --method, what the user did not set comes from the method (pruneModel resolves it).
+    const given = (key: string) => !opts.method || cmd.getOptionValueSource(key) === 'cli';
     const { model, numerics, declared } = await loadWithShapes(file, opts.inputShape);
     for (const w of numerics) io.err(w);
     const target = withSensitivity(parseTarget(opts), opts);
     if ((target.kind === 'latency' || target.kind === 'latency-ms') && !opts.latency)
       throw new PareError('PARE_CONFIG', `--target ${opts.target} measures latency: drop --no-latency`);
     for (const note of checkPruneFlags(opts, model)) io.err(note);
-    const threads = opts.threads ? parseIntOption(opts.threads, '--threads') : undefined;
-    const samples = parseIntOption(opts.calibSamples, '--calib-samples');
+    const threads = opts.threads;
+    const samples = given('calibSamples') ? opts.calibSamples : undefined;
+    // Calibration images are batched like the rest (--batch, default 128).
     const calib = opts.calib
       ? calibrationLoader(
-          await loadData(opts.calib, 'train', model, { ...opts, batch: opts.batch ?? '64' }, 'eval'),
-          samples,
-          parseIntOption(opts.seed ?? '0', '--seed', 0),
-          parseIntOption(opts.batch ?? '64', '--batch'),
+          await loadData(opts.calib, 'train', model, opts, 'eval'),
+          samples ??
+            withRecipe({ ...(opts.method ? { method: opts.method } : {}), target }).calibrationSamples,
+          opts.seed,
+          opts.batch,
         )
       : undefined;
-    const recover = opts.recover as RecoveryName;
-    if (!recoveryNames.includes(recover))
-      throw new PareError('PARE_CONFIG', `--recover '${opts.recover}': expected ${recoveryNames.join(', ')}`);
     const result = await pruneModel(model, {
-      criterion: opts.criterion,
-      criterionOptions: parseCriterionOptions(opts.criterionOpt),
-      ...(opts.reduce ? { reduce: opts.reduce as ReducerName } : {}),
-      ...(opts.scoreNorm ? { normalize: opts.scoreNorm as NormalizerName } : {}),
+      ...(opts.method ? { method: opts.method } : {}),
+      ...(given('criterion') ? { criterion: opts.criterion } : {}),
+      ...(opts.criterionOpt.length > 0 ? { criterionOptions: parseCriterionOptions(opts.criterionOpt) } : {}),
+      ...(opts.reduce ? { reduce: opts.reduce } : {}),
+      ...(opts.scoreNorm ? { normalize: opts.scoreNorm } : {}),
       target,
       declared,
       ...(opts.fixShape ? { fixShape: true } : {}),
       ...(opts.latency
         ? {
             latency: {
-              batch: parseIntOption(opts.latencyBatch, '--latency-batch'),
+              batch: opts.latencyBatch,
               providers: [opts.ep],
               cacheDir: opts.latencyCache ?? defaultLatencyCache(),
               ...(threads ? { threads } : {}),
@@ -178,18 +85,15 @@ export function pruneCommand(io: CliIO): Command {
           }
         : {}),
       ...(calib ? { calibration: calib } : {}),
-      calibrationSamples: samples,
-      recover,
-      leastSquares: leastSquaresOptions(opts, recipe),
+      ...(samples !== undefined ? { calibrationSamples: samples } : {}),
+      ...(given('recover') ? { recover: opts.recover } : {}),
+      leastSquares: leastSquaresOptions(opts),
       verify: opts.verify ?? false,
       ...(opts.keepResidual ? { keepResidual: true } : {}),
-      ...(recipe?.criterionOptions && opts.criterionOpt.length === 0
-        ? { criterionOptions: recipe.criterionOptions }
-        : {}),
       ...(threads ? { threads } : {}),
-      minChannels: parseIntOption(opts.minChannels ?? '1', '--min-channels'),
-      roundTo: opts.roundTo === 'auto' || !opts.roundTo ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
-      ...(opts.maxRatio ? { maxRatio: parseFloatOption(opts.maxRatio, '--max-ratio', 0, 1) } : {}),
+      minChannels: opts.minChannels,
+      roundTo: opts.roundTo,
+      ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}),
       protect: opts.protect,
     });
     const lat = result.latency;
@@ -200,14 +104,7 @@ export function pruneCommand(io: CliIO): Command {
     // The data preprocessing applies to the calibration and evaluation images; none when neither ran.
     const preprocess = opts.calib || opts.evalData ? resolvePreprocess(opts, model) : null;
     const report = {
-      ...pruneRunRecord(
-        file,
-        opts.output,
-        result,
-        { latency, preprocess, ...measured },
-        opts.method,
-        command,
-      ),
+      ...pruneRunRecord(file, opts.output, result, { latency, preprocess, ...measured }, opts.method, cmd),
       roundTo: result.roundTo,
       latency: lat ?? null,
     };
@@ -265,17 +162,11 @@ export function pruneCommand(io: CliIO): Command {
 async function accuracyBeforeAfter(
   original: Model,
   pruned: Model,
-  opts: PruneCliOptions,
+  opts: PruneFlagValues,
   threads: number | undefined,
 ): Promise<Omit<RunMeasurements, 'latency'>> {
   if (!opts.evalData) return {};
-  const data = await loadData(
-    opts.evalData,
-    'test',
-    original,
-    { ...opts, batch: opts.batch ?? '256' },
-    'eval',
-  );
+  const data = await loadData(opts.evalData, 'test', original, opts, 'eval');
   const options = threads ? { threads } : {};
   const before = await evaluateModel(original, data.loader, options);
   const after = await evaluateModel(pruned, data.loader, options);

@@ -4,61 +4,87 @@
 
 import { Command } from 'commander';
 import { criterionNames } from '../../criteria/registry.js';
+import { pruneOptionSchemas } from '../../methods/prune.js';
 import { sensitivity } from '../../methods/sensitivity.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
-import { PareError } from '../../util/errors.js';
-import { addDataOptions, calibrationLoader, type DataCliOptions, loadData } from '../data-options.js';
+import { intAtLeast, oneOf } from '../../util/option-schemas.js';
+import { calibrationLoader, dataFlags, loadData } from '../data-options.js';
+import { addFlags, type FlagTable, fromText, readFlags, switchOn, text } from '../flags.js';
 import { formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
-import { parseFloatOption, parseIntOption } from '../parse.js';
+import { parseFloatOption } from '../parse.js';
 import { loadWithShapes } from './inspect.js';
 
-interface SensitivityCliOptions extends DataCliOptions {
-  data: string;
-  criterion: string;
-  ratios: string;
-  recover: string;
-  samples: string;
-  calib?: string;
-  calibSamples: string;
-  workers: string;
-  inputShape?: string;
-  output?: string;
-  json?: boolean;
-}
+const sensitivityFlags = {
+  data: {
+    flags: '--data <spec>',
+    help: 'held-out data the accuracy is measured on (test split unless :train)',
+    required: true,
+    schema: text.unwrap(),
+  },
+  criterion: {
+    flags: '--criterion <name>',
+    help: `importance criterion: ${criterionNames.join(', ')}`,
+    default: 'l1',
+    schema: pruneOptionSchemas.criterion,
+  },
+  ratios: {
+    flags: '--ratios <list>',
+    help: 'fractions of each group removed',
+    default: '0.1,0.3,0.5,0.7,0.9',
+    schema: text.unwrap(),
+  },
+  recover: {
+    flags: '--recover <method>',
+    help: 'after each cut: none or bn (BatchNorm statistics on --calib)',
+    default: 'none',
+    schema: oneOf(['none', 'bn']),
+  },
+  samples: {
+    flags: '--samples <n>',
+    help: 'evaluation samples, balanced per class',
+    default: '1000',
+    schema: fromText(intAtLeast(1)),
+  },
+  calib: {
+    flags: '--calib <spec>',
+    help: 'calibration data (activation criteria, --recover bn)',
+    schema: text,
+  },
+  calibSamples: {
+    flags: '--calib-samples <n>',
+    help: 'calibration samples, balanced per class',
+    default: '512',
+    schema: fromText(intAtLeast(1)),
+  },
+  workers: {
+    flags: '--workers <n>',
+    help: 'evaluation worker threads (one ONNX Runtime thread each)',
+    default: '2',
+    schema: fromText(intAtLeast(1)),
+  },
+  inputShape: {
+    flags: '--input-shape <shape>',
+    help: 'dynamic input dims for the analysis, e.g. 1x3x224x224',
+    schema: text,
+  },
+  output: { flags: '-o, --output <file>', help: 'write the JSON result here', schema: text },
+  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  ...dataFlags,
+} satisfies FlagTable;
 
 export function sensitivityCommand(io: CliIO): Command {
   const cmd = new Command('sensitivity')
     .description('accuracy and loss with each channel group pruned alone by each ratio (parallel workers)')
-    .argument('<model>', 'ONNX model file')
-    .requiredOption('--data <spec>', 'held-out data the accuracy is measured on (test split unless :train)')
-    .option('--criterion <name>', `importance criterion: ${criterionNames.join(', ')}`, 'l1')
-    .option('--ratios <list>', 'fractions of each group removed', '0.1,0.3,0.5,0.7,0.9')
-    .option('--recover <method>', 'after each cut: none or bn (BatchNorm statistics on --calib)', 'none')
-    .option('--samples <n>', 'evaluation samples, balanced per class', '1000')
-    .option('--calib <spec>', 'calibration data (activation criteria, --recover bn)')
-    .option('--calib-samples <n>', 'calibration samples, balanced per class', '512')
-    .option('--workers <n>', 'evaluation worker threads (one ONNX Runtime thread each)', '2')
-    .option('--input-shape <shape>', 'dynamic input dims for the analysis, e.g. 1x3x224x224')
-    .option('-o, --output <file>', 'write the JSON result here')
-    .option('--json', 'print one JSON object');
-  return addDataOptions(cmd).action(async (file: string, opts: SensitivityCliOptions) => {
+    .argument('<model>', 'ONNX model file');
+  return addFlags(cmd, sensitivityFlags).action(async (file: string, raw: Record<string, unknown>) => {
+    const opts = readFlags(sensitivityFlags, raw);
     const { model } = await loadWithShapes(file, opts.inputShape);
-    if (opts.recover !== 'none' && opts.recover !== 'bn')
-      throw new PareError('PARE_CONFIG', `--recover '${opts.recover}': expected none or bn`);
     const ratios = opts.ratios.split(',').map((r) => parseFloatOption(r, '--ratios', 1e-6, 0.999999));
-    const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
-    const batch = parseIntOption(opts.batch ?? '100', '--batch');
-    const samples = parseIntOption(opts.samples, '--samples');
-    const evalData = await loadData(opts.data, 'test', model, { ...opts, batch: String(batch) }, 'eval');
-    const calibSamples = parseIntOption(opts.calibSamples, '--calib-samples');
+    const { seed, batch, samples, calibSamples } = opts;
+    const evalData = await loadData(opts.data, 'test', model, opts, 'eval');
     const calib = opts.calib
-      ? calibrationLoader(
-          await loadData(opts.calib, 'train', model, { ...opts, batch: String(batch) }, 'eval'),
-          calibSamples,
-          seed,
-          batch,
-        )
+      ? calibrationLoader(await loadData(opts.calib, 'train', model, opts, 'eval'), calibSamples, seed, batch)
       : undefined;
     const result = await sensitivity(model, {
       criterion: opts.criterion,
@@ -67,7 +93,7 @@ export function sensitivityCommand(io: CliIO): Command {
       evaluation: calibrationLoader(evalData, Math.min(samples, evalData.dataset.size), seed, batch),
       samples,
       ...(calib ? { calibration: calib, calibrationSamples: calibSamples } : {}),
-      workers: parseIntOption(opts.workers, '--workers'),
+      workers: opts.workers,
       ...(opts.json ? {} : { onProgress: (d, t) => d % 10 === 0 && io.err(`  ${d}/${t} evaluations`) }),
     });
     const text = JSON.stringify(result);

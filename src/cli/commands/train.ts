@@ -13,7 +13,8 @@ import { reinitializeModel } from '../../train/reinit.js';
 import { parseSchedule } from '../../train/schedule.js';
 import { type TrainEvent, trainModel } from '../../train/trainer.js';
 import { PareError } from '../../util/errors.js';
-import { addDataOptions, type DataCliOptions, loadData, recordPreprocess } from '../data-options.js';
+import { dataFlags, loadData, recordPreprocess } from '../data-options.js';
+import { addFlags, readFlags } from '../flags.js';
 import { formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
@@ -22,7 +23,7 @@ import { formatEta, ProgressLine } from '../progress.js';
 import { reportFormatOf, writeRunReport } from '../report-output.js';
 import { trainRunRecord } from '../run-records.js';
 
-interface TrainCliOptions extends DataCliOptions {
+interface TrainCliOptions {
   data: string;
   output: string;
   epochs: string;
@@ -144,7 +145,8 @@ export function trainCommand(io: CliIO): Command {
       'write a report: FILE.html (training curves, sizes) or FILE.json (the run record); evaluates the starting model first',
     )
     .option('--json', 'print one JSON object at the end');
-  return addDataOptions(cmd).action(async (file: string, opts: TrainCliOptions, command: Command) => {
+  return addFlags(cmd, dataFlags).action(async (file: string, opts: TrainCliOptions, command: Command) => {
+    const data = readFlags(dataFlags, opts as unknown as Record<string, unknown>);
     checkOutputPaths(
       [{ flag: 'model', path: file }, opts.teacher ? { flag: '--teacher', path: opts.teacher } : undefined],
       [
@@ -155,7 +157,7 @@ export function trainCommand(io: CliIO): Command {
     );
     if (opts.report) reportFormatOf(opts.report);
     const resume = opts.resume ? loadCheckpointState(opts.output) : undefined;
-    const seed = parseIntOption(opts.seed ?? '0', '--seed', 0);
+    const seed = data.seed;
     const read = readModel(resume ? opts.output : file);
     // A resumed run continues from its checkpoint, which already holds the re-initialised weights.
     const reinit = opts.reinit && !resume ? reinitializeModel(read, { seed }) : undefined;
@@ -165,8 +167,8 @@ export function trainCommand(io: CliIO): Command {
         `note: --reinit kept ${reinit.kept.length} parameter(s) as they were: ${reinit.kept.map((k) => `${k.name} (${k.reason})`).join('; ')}`,
       );
     const augment = { cropPadding: parseIntOption(opts.cropPad, '--crop-pad', 0), flip: opts.flip ?? false };
-    const train = await loadData(opts.data, 'train', model, opts, 'train', augment);
-    const test = await loadData(opts.data, 'test', model, { ...opts, batch: '500' }, 'eval');
+    const train = await loadData(opts.data, 'train', model, data, 'train', augment);
+    const test = await loadData(opts.data, 'test', model, { ...data, batch: 500 }, 'eval');
     const teacher = opts.teacher ? readModel(opts.teacher) : undefined;
     const epochs = parseIntOption(opts.epochs, '--epochs');
     // The report compares against where training started (after pruning, say): one test pass.

@@ -1,0 +1,92 @@
+// `pare compress`'s options table: each flag once (help text, default, schema). A new flag is one
+// entry here; the command reads the typed values with readFlags.
+
+import { compressMethodNames } from '../methods/compress-recipes.js';
+import { roundToSchema } from '../methods/prune.js';
+import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
+import { dataFlags } from './data-options.js';
+import { type FlagTable, type FlagValues, fromText, switchOff, switchOn, text } from './flags.js';
+
+export const compressFlags = {
+  output: {
+    flags: '-o, --output <file>',
+    help: 'where to write the pruned model',
+    required: true,
+    schema: text.unwrap(),
+  },
+  method: {
+    flags: '--method <name>',
+    help: `shipped recipe: ${compressMethodNames.join(', ')}`,
+    schema: text,
+  },
+  recipe: {
+    flags: '--recipe <file>',
+    help: 'your own recipe (YAML or JSON; docs/methods.md lists the fields)',
+    schema: text,
+  },
+  target: {
+    flags: '--target <t>',
+    help: 'macs=F or params=F: the fraction of the original kept',
+    required: true,
+    schema: text.unwrap(),
+  },
+  data: {
+    flags: '--data <spec>',
+    help: 'labelled training data (train split trains and scores, test split evaluates)',
+    required: true,
+    schema: text.unwrap(),
+  },
+  epochs: {
+    flags: '--epochs <n>',
+    help: 'epochs of training in all (default: the recipe)',
+    schema: fromText(intAtLeast(1)).optional(),
+  },
+  lr: {
+    flags: '--lr <rate>',
+    help: 'base learning rate (default: the recipe)',
+    schema: fromText(numberIn(0)).optional(),
+  },
+  teacher: { flags: '--no-teacher', help: 'no distillation from the original model', schema: switchOff },
+  cropPad: {
+    flags: '--crop-pad <px>',
+    help: 'pad-and-random-crop augmentation (default: the recipe)',
+    schema: fromText(intAtLeast(0)).optional(),
+  },
+  flip: { flags: '--flip', help: 'random horizontal flips', schema: switchOn },
+  evalSamples: {
+    flags: '--eval-samples <n>',
+    help: 'test images per evaluation (default: the whole test split)',
+    schema: fromText(intAtLeast(1)).optional(),
+  },
+  checkpointDir: { flags: '--checkpoint-dir <dir>', help: 'checkpoints (default OUTPUT.ckpt)', schema: text },
+  resume: { flags: '--resume', help: 'continue from the checkpoint directory', schema: switchOn },
+  planOut: { flags: '--plan-out <file>', help: 'write the pruning plan (JSON)', schema: text },
+  report: {
+    flags: '--report <file>',
+    help: 'write the report (JSON: every stage with widths, MACs, accuracy, time)',
+    schema: text,
+  },
+  verify: {
+    flags: '--no-verify',
+    help: 'skip the proof that the cut equals the masked network',
+    schema: switchOff,
+  },
+  latency: { flags: '--no-latency', help: 'skip the ONNX Runtime latency measurement', schema: switchOff },
+  roundTo: {
+    flags: '--round-to <n>',
+    help: "kept widths in multiples of n; 'auto' (default): ONNX Runtime's channel block on this CPU, 1: off",
+    default: 'auto',
+    schema: fromText(roundToSchema),
+  },
+  threads: { flags: '--threads <n>', help: 'intra-op threads', schema: fromText(intAtLeast(1)).optional() },
+  engine: {
+    flags: '--engine <e>',
+    help: 'training engine: auto, dnnl, nchwc or standard',
+    default: 'auto',
+    schema: oneOf(['auto', 'dnnl', 'nchwc', 'standard']),
+  },
+  json: { flags: '--json', help: 'NDJSON progress events on stdout, then the report', schema: switchOn },
+  ...dataFlags,
+} satisfies FlagTable;
+
+export type CompressFlagValues = FlagValues<typeof compressFlags>;

@@ -1,0 +1,117 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { pruneOptionSchemas } from '../methods/prune.js';
+import { withRecipe } from '../methods/recipes.js';
+import { PareError } from '../util/errors.js';
+import { intAtLeast } from '../util/option-schemas.js';
+import { addFlags, type FlagTable, fromText, list, readFlags, switchOff, text } from './flags.js';
+import { pruneFlags } from './prune-table.js';
+
+const table = {
+  minChannels: { flags: '--min-channels <n>', help: 'fewest', default: '1', schema: fromText(intAtLeast(1)) },
+  recover: { flags: '--recover <m>', help: 'how', default: 'none', schema: pruneOptionSchemas.recover },
+  protect: { flags: '--protect <p>', help: 'never', repeatable: true, default: [], schema: list },
+  latency: { flags: '--no-latency', help: 'skip', schema: switchOff },
+  name: { flags: '--name <s>', help: 'a name', schema: text },
+} satisfies FlagTable;
+
+function parse(args: string[]) {
+  const cmd = addFlags(new Command('t').exitOverride(), table);
+  cmd.parse(args, { from: 'user' });
+  return readFlags(table, cmd.opts());
+}
+
+describe('flag tables', () => {
+  it('derive commander options and typed values (defaults, repeats, --no-x)', () => {
+    expect(parse([])).toEqual({
+      minChannels: 1,
+      recover: 'none',
+      protect: [],
+      latency: true,
+      name: undefined,
+    });
+    const v = parse([
+      '--min-channels',
+      '4',
+      '--recover',
+      'ls',
+      '--protect',
+      'a',
+      '--protect',
+      'b',
+      '--no-latency',
+    ]);
+    expect(v).toEqual({
+      minChannels: 4,
+      recover: 'ls',
+      protect: ['a', 'b'],
+      latency: false,
+      name: undefined,
+    });
+  });
+
+  it('refuse a bad value with an error naming the flag and the value', () => {
+    const refused = (args: string[]) => {
+      try {
+        parse(args);
+      } catch (e) {
+        expect(e).toBeInstanceOf(PareError);
+        return (e as PareError).message;
+      }
+      throw new Error('accepted');
+    };
+    expect(refused(['--min-channels', '0'])).toBe("--min-channels '0': expected an integer ≥ 1");
+    expect(refused(['--min-channels', 'two'])).toBe("--min-channels 'two': expected an integer ≥ 1");
+    expect(refused(['--recover', 'magic'])).toBe("--recover 'magic': expected none, bn, fsm, ls");
+  });
+
+  it('a key that is not commander attribute name is a bug in the table', () => {
+    const bad = { minimum: { flags: '--min-channels <n>', help: '', schema: text } } satisfies FlagTable;
+    expect(() => addFlags(new Command('t'), bad)).toThrow(/flag table key 'minimum' is not minChannels/);
+  });
+
+  it("every prune flag's key matches its commander name", () => {
+    expect(() => addFlags(new Command('prune'), pruneFlags)).not.toThrow();
+  });
+});
+
+describe('library options use the same schemas', () => {
+  it('pruneModel names the option it refuses', async () => {
+    const { pruneModel } = await import('../methods/prune.js');
+    const { buildZooModel } = await import('../zoo/registry.js');
+    const model = buildZooModel('lenet5', {});
+    await expect(
+      pruneModel(model, { target: { kind: 'uniform', ratio: 0.5 }, minChannels: 0 }),
+    ).rejects.toThrow('pruneModel: option minChannels 0: expected an integer ≥ 1');
+    await expect(
+      pruneModel(model, { target: { kind: 'uniform', ratio: 0.5 }, method: 'nope' as 'cap' }),
+    ).rejects.toThrow('pruneModel: option method "nope": unknown method');
+  });
+
+  it('a method fills what the caller left unset, and only that', () => {
+    const target = { kind: 'macs', fraction: 0.5 } as const;
+    const cap = withRecipe({ method: 'cap', target });
+    expect(cap).toMatchObject({
+      criterion: 'cap',
+      recover: 'ls',
+      keepResidual: true,
+      calibrationSamples: 512,
+    });
+    expect(cap.target).toEqual({ ...target, search: 'uniform' });
+    expect(cap.leastSquares).toMatchObject({ features: 'original', ridge: 1e-6 });
+    const mine = withRecipe({
+      method: 'cap',
+      target,
+      criterion: 'l1',
+      recover: 'none',
+      leastSquares: { ridge: 1 },
+    });
+    expect(mine).toMatchObject({ criterion: 'l1', recover: 'none' });
+    expect(mine.leastSquares).toMatchObject({ features: 'original', ridge: 1 });
+    expect(withRecipe({ target })).toMatchObject({
+      criterion: 'l1',
+      recover: 'none',
+      target: { search: 'global' },
+    });
+  });
+});

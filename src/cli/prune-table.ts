@@ -1,0 +1,197 @@
+// `pare prune`'s options table: each flag once (help text, default, schema). Values the library
+// takes are parsed with the library's own schemas (pruneOptionSchemas), so the CLI and pruneModel
+// refuse the same values; composite flags (--target with --ratio, --layer-ratio, --search) are
+// combined in prune-options.ts. A new flag is one entry here.
+
+import { criterionNames } from '../criteria/registry.js';
+import { pruneOptionSchemas } from '../methods/prune.js';
+import { recipeNames } from '../methods/recipes.js';
+import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
+import { dataFlags } from './data-options.js';
+import { type FlagTable, type FlagValues, fromText, list, switchOff, switchOn, text } from './flags.js';
+
+const lib = pruneOptionSchemas;
+
+export const pruneFlags = {
+  output: {
+    flags: '-o, --output <file>',
+    help: 'where to write the pruned model',
+    required: true,
+    schema: text.unwrap(),
+  },
+  method: {
+    flags: '--method <name>',
+    help: `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
+    schema: lib.method.optional(),
+    notes: [`valid methods: ${recipeNames.join(', ')} (see docs/methods.md)`],
+  },
+  criterion: {
+    flags: '--criterion <name>',
+    help: `importance criterion: ${criterionNames.join(', ')}`,
+    default: 'l1',
+    schema: lib.criterion,
+  },
+  target: {
+    flags: '--target <metric=F>',
+    help: 'keep this fraction of the MACs, parameters or measured latency (macs=0.5, params=0.5, latency=0.5), or latency-ms=X',
+    schema: text,
+  },
+  ratio: {
+    flags: '--ratio <r>',
+    help: 'remove this fraction of channels of every prunable group (uniform)',
+    schema: fromText(numberIn(0, 1)).optional(),
+  },
+  global: {
+    flags: '--global',
+    help: 'rank channels across groups (with --ratio: global ratio; with --target: the default search)',
+    schema: switchOn,
+  },
+  search: {
+    flags: '--search <mode>',
+    help: 'how --target is met: global (threshold over normalised scores) or uniform (one ratio)',
+    schema: oneOf(['global', 'uniform']).optional(),
+  },
+  layerRatio: {
+    flags: '--layer-ratio <pattern=r>',
+    help: 'per-layer ratio by node-name pattern (repeatable; --ratio for the rest)',
+    repeatable: true,
+    default: [],
+    schema: list,
+  },
+  allocate: {
+    flags: '--allocate <how>',
+    help: "'sensitivity': per-group ratios from a sensitivity analysis (--sensitivity FILE), an accuracy-drop threshold searched to meet --target",
+    schema: oneOf(['sensitivity']).optional(),
+  },
+  sensitivity: {
+    flags: '--sensitivity <file>',
+    help: 'JSON of pare sensitivity for --allocate sensitivity',
+    schema: text,
+  },
+  roundTo: {
+    flags: '--round-to <n>',
+    help: "keep widths that are multiples of n (groups at least n wide); 'auto': ONNX Runtime's channel block on this CPU (16 with AVX-512, 8 with AVX2), 1: off",
+    default: 'auto',
+    schema: fromText(lib.roundTo),
+  },
+  minChannels: {
+    flags: '--min-channels <n>',
+    help: 'fewest channels a group keeps',
+    default: '1',
+    schema: fromText(lib.minChannels),
+  },
+  maxRatio: {
+    flags: '--max-ratio <r>',
+    help: 'largest fraction of one group that may go',
+    schema: fromText(lib.maxRatio).optional(),
+  },
+  protect: {
+    flags: '--protect <pattern>',
+    help: 'never prune groups touching nodes matching this (glob or /regex/; repeatable)',
+    repeatable: true,
+    default: [],
+    schema: list,
+  },
+  keepResidual: {
+    flags: '--keep-residual',
+    help: 'never prune residual streams (channels several layers write together)',
+    schema: switchOn,
+  },
+  calib: {
+    flags: '--calib <spec>',
+    help: 'calibration data (activation, lasso and cap criteria; labelled for taylor and fisher; --recover bn|fsm|ls), e.g. idx:/usr/share/datasets/fashion-mnist',
+    schema: text,
+  },
+  calibSamples: {
+    flags: '--calib-samples <n>',
+    help: 'calibration samples, balanced per class',
+    default: '512',
+    schema: fromText(lib.calibrationSamples),
+  },
+  recover: {
+    flags: '--recover <method>',
+    help: 'after cutting: none, bn (re-estimate BatchNorm statistics on --calib), fsm (FSM distribution optimisation of the next BNs) or ls (least-squares refit of the layers that lost inputs, targets from the original model); docs/recovery.md',
+    default: 'none',
+    schema: lib.recover,
+  },
+  lsRidge: {
+    flags: '--ls-ridge <r>',
+    help: 'least squares: ridge relative to the mean feature variance (default 1e-4)',
+    schema: fromText(numberIn(0, 1)).optional(),
+  },
+  lsFeatures: {
+    flags: '--ls-features <from>',
+    help: 'least squares: inputs from the pruned (He 2017) or original (CaP) model',
+    schema: oneOf(['pruned', 'original']).optional(),
+  },
+  verify: {
+    flags: '--verify',
+    help: 'prove the pruned model equals the masked original on random inputs',
+    schema: switchOn,
+  },
+  planOut: {
+    flags: '--plan-out <file>',
+    help: 'write the pruning plan (re-apply with pare apply)',
+    schema: text,
+  },
+  report: {
+    flags: '--report <file>',
+    help: 'write a report: FILE.html (a page with charts) or FILE.json (the run record)',
+    schema: text,
+  },
+  evalData: {
+    flags: '--eval-data <spec>',
+    help: 'measure top-1 accuracy before and after on this data (test split), for the report',
+    schema: text,
+  },
+  reduce: {
+    flags: '--reduce <how>',
+    help: 'reduce member scores across a group: mean, sum, max, first',
+    schema: lib.reduce.optional(),
+  },
+  scoreNorm: {
+    flags: '--score-norm <how>',
+    help: 'normalise group scores: none, mean, max, sum, standardize',
+    schema: lib.normalize.optional(),
+  },
+  criterionOpt: {
+    flags: '--criterion-opt <key=value>',
+    help: 'criterion option (repeatable)',
+    repeatable: true,
+    default: [],
+    schema: list,
+  },
+  inputShape: {
+    flags: '--input-shape <shape>',
+    help: 'dynamic input dims for analysis and latency, e.g. 1x3x224x224 (the written model keeps them dynamic)',
+    schema: text,
+  },
+  fixShape: {
+    flags: '--fix-shape',
+    help: 'write the model with the --input-shape dims fixed',
+    schema: switchOn,
+  },
+  latency: { flags: '--no-latency', help: 'skip the ONNX Runtime latency measurement', schema: switchOff },
+  latencyBatch: {
+    flags: '--latency-batch <n>',
+    help: 'batch size latency is measured (and latency targets met) at',
+    default: '1',
+    schema: fromText(intAtLeast(1)),
+  },
+  latencyCache: {
+    flags: '--latency-cache <dir>',
+    help: 'folder of cached per-layer latency tables (default ~/.cache/pare/latency)',
+    schema: text,
+  },
+  ep: {
+    flags: '--ep <name>',
+    help: 'ONNX Runtime execution provider latency is measured on',
+    default: 'cpu',
+    schema: text.unwrap(),
+  },
+  threads: { flags: '--threads <n>', help: 'ONNX Runtime threads', schema: fromText(lib.threads).optional() },
+  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  ...dataFlags,
+} satisfies FlagTable;
+
+export type PruneFlagValues = FlagValues<typeof pruneFlags>;
