@@ -84,6 +84,7 @@ export type {
   LatencyReport,
 } from './methods/latency-target.js';
 export {
+  type PruneEvent,
   type PruneOptions,
   type PruneResult,
   pruneModel,
@@ -161,7 +162,9 @@ export {
   trainModel,
 } from './train/trainer.js';
 export { type Diagnostic, formatDiagnostic } from './util/diagnostics.js';
-export { type ErrorCode, PareError } from './util/errors.js';
+export { type ErrorCode, PareError, type PareErrorOptions } from './util/errors.js';
+export type { CountEvent, EventSink, StatusEvent } from './util/events.js';
+export { checkOptions, type OptionSchemas } from './util/option-schemas.js';
 export { Rng } from './util/rng.js';
 export { buildZooModel, zooModelNames, zooModels } from './zoo/registry.js';
 export type { ZooOptions } from './zoo/zoo-options.js';

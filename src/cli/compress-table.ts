@@ -5,15 +5,10 @@ import { compressMethodNames } from '../methods/compress-recipes.js';
 import { roundToSchema } from '../methods/prune.js';
 import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
 import { dataFlags } from './data-options.js';
-import { type FlagTable, type FlagValues, fromText, switchOff, switchOn, text } from './flags.js';
+import { type FlagTable, type FlagValues, fromText, outputFlag, switchOff, switchOn, text } from './flags.js';
 
 export const compressFlags = {
-  output: {
-    flags: '-o, --output <file>',
-    help: 'where to write the pruned model',
-    required: true,
-    schema: text.unwrap(),
-  },
+  output: outputFlag('where to write the pruned model'),
   method: {
     flags: '--method <name>',
     help: `shipped recipe: ${compressMethodNames.join(', ')}`,

@@ -82,3 +82,11 @@ export const switchOn = z.boolean().optional();
 /** `--no-x` flags: true unless given. */
 export const switchOff = z.boolean();
 export const list = z.array(z.string());
+
+/** `--json` as most commands word it. */
+export const jsonFlag = { flags: '--json', help: 'print one JSON object', schema: switchOn } satisfies Flag;
+
+/** A required `-o, --output <file>` with this help. */
+export function outputFlag(help: string) {
+  return { flags: '-o, --output <file>', help, required: true, schema: z.string() } satisfies Flag;
+}

@@ -2,6 +2,8 @@
 // redirected: a plain line every `everyMs` (10 s by default), so a log shows the run is alive and
 // how far it got instead of nothing for minutes. Off for --json.
 
+import type { CountEvent, EventSink, StatusEvent } from '../util/events.js';
+
 export type ProgressMode = 'tty' | 'lines' | 'off';
 
 export class ProgressLine {
@@ -46,4 +48,24 @@ export function formatEta(seconds: number): string {
   const m = Math.floor(seconds / 60);
   const s = Math.round(seconds % 60);
   return m > 0 ? `${m}m${String(s).padStart(2, '0')}s` : `${s}s`;
+}
+
+/** Status and count events of a library call as the progress line (a status always shows). */
+export function renderEvents(progress: ProgressLine): EventSink<StatusEvent | CountEvent> {
+  let status = '';
+  return (e) => {
+    if (e.kind === 'status') {
+      status = e.text;
+      progress.update(status, true);
+    } else progress.update(`${status}: ${e.done}/${e.total} ${e.what}`, e.done === e.total);
+  };
+}
+
+/** Run `work`, clearing the progress line however it ends (an error then prints on a clean line). */
+export async function withProgress<T>(progress: ProgressLine, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } finally {
+    progress.done();
+  }
 }

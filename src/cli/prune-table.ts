@@ -8,17 +8,22 @@ import { pruneOptionSchemas } from '../methods/prune.js';
 import { recipeNames } from '../methods/recipes.js';
 import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
 import { dataFlags } from './data-options.js';
-import { type FlagTable, type FlagValues, fromText, list, switchOff, switchOn, text } from './flags.js';
+import {
+  type FlagTable,
+  type FlagValues,
+  fromText,
+  jsonFlag,
+  list,
+  outputFlag,
+  switchOff,
+  switchOn,
+  text,
+} from './flags.js';
 
 const lib = pruneOptionSchemas;
 
 export const pruneFlags = {
-  output: {
-    flags: '-o, --output <file>',
-    help: 'where to write the pruned model',
-    required: true,
-    schema: text.unwrap(),
-  },
+  output: outputFlag('where to write the pruned model'),
   method: {
     flags: '--method <name>',
     help: `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
@@ -190,7 +195,7 @@ export const pruneFlags = {
     schema: text.unwrap(),
   },
   threads: { flags: '--threads <n>', help: 'ONNX Runtime threads', schema: fromText(lib.threads).optional() },
-  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  json: jsonFlag,
   ...dataFlags,
 } satisfies FlagTable;
 

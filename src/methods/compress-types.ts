@@ -7,6 +7,7 @@ import type { Model } from '../ir/model.js';
 import type { CostReport } from '../ops/costs.js';
 import type { VerifyResult } from '../surgery/verify.js';
 import type { TrainEvent } from '../train/trainer.js';
+import type { StatusEvent } from '../util/events.js';
 import type { CompressRecipe } from './compress-recipe.js';
 
 export interface CompressOptions {
@@ -67,7 +68,7 @@ export type CompressEvent =
   | { readonly kind: 'stage'; readonly stage: CompressStage }
   | { readonly kind: 'checkpoint'; readonly dir: string; readonly chunk: number }
   | { readonly kind: 'resumed'; readonly chunk: number }
-  | { readonly kind: 'status'; readonly text: string };
+  | StatusEvent;
 
 export interface CompressResult {
   readonly model: Model;

@@ -11,6 +11,7 @@ import type { Model } from '../ir/model.js';
 import { compareLatency, measureLatency } from '../runtime/latency.js';
 import { cpuModel } from '../runtime/nchwc-block.js';
 import { PareError } from '../util/errors.js';
+import type { CountEvent, EventSink, StatusEvent } from '../util/events.js';
 import { type DeclaredInterface, withDeclaredInterface } from './declared-interface.js';
 
 /** Where and how latency is measured (and the per-layer table cached). */
@@ -115,10 +116,17 @@ export async function cutToLatency(
     allocation: Allocation;
     model: Model;
   },
-  onStage?: (stage: string) => void,
+  onEvent?: EventSink<StatusEvent | CountEvent>,
 ): Promise<{ allocation: Allocation; latency: LatencyReport }> {
-  onStage?.('timing layers on the target runtime (per-layer latency table)');
+  const status = (text: string) => onEvent?.({ kind: 'status', text });
+  status('timing layers on the target runtime (per-layer latency table)');
   const table = await LatencyModel.build(costModel, {
+    ...(onEvent
+      ? {
+          onLayer: (done: number, total: number) =>
+            onEvent({ kind: 'count', what: 'layers timed', done, total }),
+        }
+      : {}),
     batch: options.batch ?? 1,
     ...(options.threads ? { threads: options.threads } : {}),
     ...(options.providers ? { providers: options.providers } : {}),
@@ -142,7 +150,7 @@ export async function cutToLatency(
   let best: { allocation: Allocation; measured: Omit<LatencyReport, 'goal' | 'met'> } | undefined;
   let requested = fraction;
   for (let i = 0; i < 3; i++) {
-    onStage?.(`cutting to ${(100 * requested).toFixed(1)} % of the predicted latency and measuring`);
+    status(`cutting to ${(100 * requested).toFixed(1)} % of the predicted latency and measuring`);
     const c = cut({ kind: 'latency', fraction: requested, model: table });
     const measured = await measurePair(original, c.model, options);
     attempts.push({ requested, predicted: c.allocation.target?.achieved ?? 1, measured: measured.ratio });

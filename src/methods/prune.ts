@@ -23,6 +23,7 @@ import { nchwcBlock } from '../runtime/nchwc-block.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
+import type { CountEvent, EventSink, StatusEvent } from '../util/events.js';
 import {
   checkOptions,
   intAtLeast,
@@ -108,8 +109,12 @@ export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly fsm?: FsmRecovery;
   readonly verify?: boolean;
   readonly threads?: number;
-  readonly onStage?: (stage: string) => void;
+  /** Progress: a status line per stage, counts of layers timed for a latency table. */
+  readonly onEvent?: EventSink<PruneEvent>;
 }
+
+/** What pruneModel reports while it runs. */
+export type PruneEvent = StatusEvent | CountEvent;
 
 /** PruneOptions after the method's and pare's defaults (withRecipe). */
 export type ResolvedPruneOptions = PruneOptions &
@@ -140,17 +145,18 @@ export interface PruneResult {
 export async function pruneModel(model: Model, given: PruneOptions): Promise<PruneResult> {
   checkOptions('pruneModel', pruneOptionSchemas, given);
   const options = withRecipe(given);
+  const status = (text: string) => options.onEvent?.({ kind: 'status', text });
   const clock = () => performance.now() / 1000;
   const m = cloneModel(model);
   if (m.graph.nodes.some((n) => n.outputs.some((o) => !o.type))) inferShapes(m.graph);
   const before = computeCosts(m.graph);
   let t = clock();
-  options.onStage?.('analysing channel groups');
+  status('analysing channel groups');
   const analysis = analyzeChannels(m.graph);
   const tAnalysis = clock() - t;
 
   t = clock();
-  options.onStage?.(`scoring channels (${options.criterion})`);
+  status(`scoring channels (${options.criterion})`);
   const input = m.graph.feedInputs[0]?.name;
   const limit = options.calibrationSamples ?? 512;
   const importance = await importanceWithCalibration(m, analysis, options.criterion, {
@@ -164,7 +170,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   const tScoring = clock() - t;
 
   t = clock();
-  options.onStage?.('allocating and cutting');
+  status('allocating and cutting');
   const auto = options.roundTo === 'auto';
   const roundTo = auto ? await nchwcBlock() : ((options.roundTo as number | undefined) ?? 1);
   const constraints = { ...options, roundTo };
@@ -202,7 +208,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
         graphs.set(c.allocation, c.graph);
         return { allocation: c.allocation, model: runnable({ ...m, graph: c.graph }, options.declared) };
       },
-      options.onStage,
+      options.onEvent,
     );
     allocation = r.allocation;
     latency = r.latency;
@@ -226,7 +232,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   t = clock();
   let verify: VerifyResult | undefined;
   if (options.verify) {
-    options.onStage?.('verifying (masked original ≡ pruned)');
+    status('verifying (masked original ≡ pruned)');
     verify = await verifyPlan(m, allocation.plan, {
       analysis,
       pruned,
@@ -249,7 +255,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
     leastSquares: options.leastSquares,
     fsm: options.fsm,
     threads: options.threads,
-    onStage: options.onStage,
+    onStage: status,
   });
   if (recovered) result = recovered.model;
   const recovery = recovered?.report;
@@ -257,7 +263,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   // The written model keeps the file's dynamic dims (--input-shape only informed the analysis).
   if (options.declared && !options.fixShape) result = withDeclaredInterface(result, options.declared);
   if (!latency && options.latency) {
-    options.onStage?.('measuring latency (original and pruned, interleaved)');
+    status('measuring latency (original and pruned, interleaved)');
     latency = await measurePair(original, runnable(result, options.declared), options.latency);
   }
   return {

@@ -14,6 +14,7 @@ import { inferShapes } from '../ops/infer-shapes.js';
 import { recalibrateBatchNorm } from '../recover/bn-recalibrate.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { PareError } from '../util/errors.js';
+import type { CountEvent, EventSink } from '../util/events.js';
 import { collectBatches, EvalPool } from './eval-pool.js';
 
 export interface SensitivityOptions {
@@ -32,7 +33,8 @@ export interface SensitivityOptions {
   readonly calibrationSamples?: number;
   /** Worker threads evaluating in parallel (default 2), one ORT thread each. */
   readonly workers?: number;
-  readonly onProgress?: (done: number, total: number) => void;
+  /** Evaluations done of all (a count event after each). */
+  readonly onEvent?: EventSink<CountEvent>;
 }
 
 export interface SensitivityPoint {
@@ -124,7 +126,7 @@ export async function sensitivity(model: Model, options: SensitivityOptions): Pr
         }
         const r = await pool.evaluate(pruned, `${label} with ${t.g.id} at ratio ${t.ratio}`);
         points[t.gi]![t.ri] = { ratio: t.ratio, top1: r.top1, loss: r.loss };
-        options.onProgress?.(++done, tasks.length);
+        options.onEvent?.({ kind: 'count', what: 'evaluations', done: ++done, total: tasks.length });
       }
     };
     await Promise.all(Array.from({ length: Math.max(1, options.workers ?? 2) }, builder));

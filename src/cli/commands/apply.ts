@@ -6,29 +6,36 @@ import { readPlan } from '../../analysis/plan.js';
 import { applyPlanToModel } from '../../methods/apply-plan-to-model.js';
 import { writeModel } from '../../onnx/write.js';
 import { assertVerified, describeVerification } from '../../surgery/verify.js';
+import { addFlags, type FlagTable, jsonFlag, outputFlag, readFlags, switchOn, text } from '../flags.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { loadWithShapes } from './inspect.js';
 
-interface ApplyCliOptions {
-  output?: string;
-  verify?: boolean;
-  inputShape?: string;
-  json?: boolean;
-}
+const applyFlags = {
+  output: outputFlag('where to write the pruned model'),
+  verify: {
+    flags: '--verify',
+    help: 'prove the result equals the masked original on random inputs (ONNX Runtime)',
+    schema: switchOn,
+  },
+  inputShape: {
+    flags: '--input-shape <shape>',
+    help: 'fix dynamic input dims, e.g. 1x3x224x224',
+    schema: text,
+  },
+  json: jsonFlag,
+} satisfies FlagTable;
 
 export function applyCommand(io: CliIO): Command {
-  return new Command('apply')
+  const cmd = new Command('apply')
     .description('apply a pruning plan (JSON) to a model and write the smaller model')
     .argument('<model>', 'ONNX model file')
-    .argument('<plan>', 'plan file written by pare prune --plan-out')
-    .requiredOption('-o, --output <file>', 'where to write the pruned model')
-    .option('--verify', 'prove the result equals the masked original on random inputs (ONNX Runtime)')
-    .option('--input-shape <shape>', 'fix dynamic input dims, e.g. 1x3x224x224')
-    .option('--json', 'print one JSON object')
-    .action(async (file: string, planFile: string, opts: ApplyCliOptions) => {
-      const output = opts.output!;
+    .argument('<plan>', 'plan file written by pare prune --plan-out');
+  return addFlags(cmd, applyFlags).action(
+    async (file: string, planFile: string, raw: Record<string, unknown>) => {
+      const opts = readFlags(applyFlags, raw);
+      const output = opts.output;
       checkOutputPaths(
         [
           { flag: 'model', path: file },
@@ -75,5 +82,6 @@ export function applyCommand(io: CliIO): Command {
           `MACs ${formatCount(before.macs)} → ${formatCount(after.macs)} (${formatPercent(after.macs / before.macs)})`,
       );
       if (verify) io.out(`verified: ${describeVerification(verify)}`);
-    });
+    },
+  );
 }

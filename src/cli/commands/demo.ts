@@ -20,7 +20,7 @@ import { measureLatency } from '../../runtime/latency.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
 import { readPreprocess } from '../data-options.js';
-import { addFlags, type FlagTable, readFlags, switchOn, text } from '../flags.js';
+import { addFlags, type FlagTable, jsonFlag, readFlags, text } from '../flags.js';
 import { formatCount, formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
@@ -44,7 +44,7 @@ const demoFlags = {
     help: 'where to write the pruned model (default: a temporary folder)',
     schema: text,
   },
-  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  json: jsonFlag,
 } satisfies FlagTable;
 
 /** assets/demo inside the package (works from src/ via tsx and from dist/). */

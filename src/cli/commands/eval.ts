@@ -5,7 +5,7 @@ import { readModel } from '../../onnx/read.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { intAtLeast } from '../../util/option-schemas.js';
 import { dataFlags, loadData } from '../data-options.js';
-import { addFlags, type FlagTable, fromText, readFlags, switchOn, text } from '../flags.js';
+import { addFlags, type FlagTable, fromText, jsonFlag, readFlags, text } from '../flags.js';
 import { formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';
 
@@ -26,7 +26,7 @@ const evalFlags = {
     help: 'ONNX Runtime intra-op threads',
     schema: fromText(intAtLeast(1)).optional(),
   },
-  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  json: jsonFlag,
   ...dataFlags,
 } satisfies FlagTable;
 

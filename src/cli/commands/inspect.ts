@@ -10,6 +10,7 @@ import { computeCosts } from '../../ops/costs.js';
 import { inferShapes } from '../../ops/infer-shapes.js';
 import { formatDiagnostic } from '../../util/diagnostics.js';
 import { PareError } from '../../util/errors.js';
+import { addFlags, type FlagTable, jsonFlag, readFlags, text } from '../flags.js';
 import { formatBytes, formatCount, formatShape, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { parseShape } from '../parse.js';
@@ -61,73 +62,81 @@ export async function loadWithShapes(
   return { model, warnings: [...diags.map(formatDiagnostic), ...numerics], numerics, declared };
 }
 
+const inspectFlags = {
+  inputShape: {
+    flags: '--input-shape <shape>',
+    help: 'fix dynamic input dims, e.g. 1x3x224x224 or input=1x3x224x224',
+    schema: text,
+  },
+  json: jsonFlag,
+} satisfies FlagTable;
+
 export function inspectCommand(io: CliIO): Command {
-  return new Command('inspect')
+  const cmd = new Command('inspect')
     .description('show layers, output shapes, parameters and MACs of an ONNX model')
-    .argument('<model>', 'ONNX model file')
-    .option('--input-shape <shape>', 'fix dynamic input dims, e.g. 1x3x224x224 or input=1x3x224x224')
-    .option('--json', 'print one JSON object')
-    .action(async (file: string, opts: { inputShape?: string; json?: boolean }) => {
-      const { model, warnings } = await loadWithShapes(file, opts.inputShape);
-      const costs = computeCosts(model.graph);
-      // Nodes whose shapes stayed unknown make the totals too small: say which, not just '?'.
-      for (const d of costs.diagnostics) if (d.severity !== 'info') warnings.push(formatDiagnostic(d));
-      const incomplete = costs.diagnostics.some((d) => d.severity !== 'info');
-      const layers = costs.nodes.map((c) => ({
-        name: c.node.name,
-        op: c.node.opType,
-        outputShape: c.outputShape ?? null,
-        params: c.params,
-        macs: c.macs,
-      }));
-      if (opts.json) {
-        io.out(
-          JSON.stringify({
-            model: file,
-            inputs: model.graph.feedInputs.map((v) => ({ name: v.name, shape: v.shape ?? null })),
-            outputs: model.graph.outputs.map((v) => ({ name: v.name, shape: v.shape ?? null })),
-            params: costs.params,
-            macs: costs.macs,
-            activationBytes: costs.activationBytes,
-            nodes: model.graph.nodes.length,
-            layers,
-            warnings,
-          }),
-        );
-        return;
-      }
-      for (const w of warnings) io.err(w);
-      // Pass-through nodes (an exporter's Identity in front of every de-duplicated weight) would
-      // bury the layers: the table leaves them out and says how many (--json lists every node).
-      const trivial = layers.filter((l) => TRIVIAL_OPS.has(l.op) && !l.params && !l.macs);
-      const rows = layers
-        .filter((l) => !trivial.includes(l))
-        .map((l) => [
-          l.name,
-          l.op,
-          formatShape(l.outputShape ?? undefined),
-          l.params ? formatCount(l.params) : '',
-          l.macs ? formatCount(l.macs) : '',
-        ]);
+    .argument('<model>', 'ONNX model file');
+  return addFlags(cmd, inspectFlags).action(async (file: string, raw: Record<string, unknown>) => {
+    const opts = readFlags(inspectFlags, raw);
+    const { model, warnings } = await loadWithShapes(file, opts.inputShape);
+    const costs = computeCosts(model.graph);
+    // Nodes whose shapes stayed unknown make the totals too small: say which, not just '?'.
+    for (const d of costs.diagnostics) if (d.severity !== 'info') warnings.push(formatDiagnostic(d));
+    const incomplete = costs.diagnostics.some((d) => d.severity !== 'info');
+    const layers = costs.nodes.map((c) => ({
+      name: c.node.name,
+      op: c.node.opType,
+      outputShape: c.outputShape ?? null,
+      params: c.params,
+      macs: c.macs,
+    }));
+    if (opts.json) {
       io.out(
-        renderTable(['layer', 'op', 'output', 'params', 'MACs'], rows, [
-          'left',
-          'left',
-          'left',
-          'right',
-          'right',
-        ]),
+        JSON.stringify({
+          model: file,
+          inputs: model.graph.feedInputs.map((v) => ({ name: v.name, shape: v.shape ?? null })),
+          outputs: model.graph.outputs.map((v) => ({ name: v.name, shape: v.shape ?? null })),
+          params: costs.params,
+          macs: costs.macs,
+          activationBytes: costs.activationBytes,
+          nodes: model.graph.nodes.length,
+          layers,
+          warnings,
+        }),
       );
-      const ins = model.graph.feedInputs.map((v) => `${v.name} ${formatShape(v.shape)}`).join(', ');
-      const hidden =
-        trivial.length > 0
-          ? ` (${trivial.length} pass-through ${[...new Set(trivial.map((l) => l.op))].join('/')} not listed)`
-          : '';
-      io.out(
-        `${file}: ${model.graph.nodes.length} nodes${hidden}, input ${ins}\n` +
-          `params ${costs.params.toLocaleString('en-US')} (${formatCount(costs.params)}), ` +
-          `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample${incomplete ? ' (incomplete: shapes unknown, see the warnings)' : ''}, ` +
-          `activations ${formatBytes(costs.activationBytes)}`,
-      );
-    });
+      return;
+    }
+    for (const w of warnings) io.err(w);
+    // Pass-through nodes (an exporter's Identity in front of every de-duplicated weight) would
+    // bury the layers: the table leaves them out and says how many (--json lists every node).
+    const trivial = layers.filter((l) => TRIVIAL_OPS.has(l.op) && !l.params && !l.macs);
+    const rows = layers
+      .filter((l) => !trivial.includes(l))
+      .map((l) => [
+        l.name,
+        l.op,
+        formatShape(l.outputShape ?? undefined),
+        l.params ? formatCount(l.params) : '',
+        l.macs ? formatCount(l.macs) : '',
+      ]);
+    io.out(
+      renderTable(['layer', 'op', 'output', 'params', 'MACs'], rows, [
+        'left',
+        'left',
+        'left',
+        'right',
+        'right',
+      ]),
+    );
+    const ins = model.graph.feedInputs.map((v) => `${v.name} ${formatShape(v.shape)}`).join(', ');
+    const hidden =
+      trivial.length > 0
+        ? ` (${trivial.length} pass-through ${[...new Set(trivial.map((l) => l.op))].join('/')} not listed)`
+        : '';
+    io.out(
+      `${file}: ${model.graph.nodes.length} nodes${hidden}, input ${ins}\n` +
+        `params ${costs.params.toLocaleString('en-US')} (${formatCount(costs.params)}), ` +
+        `MACs ${costs.macs.toLocaleString('en-US')} (${formatCount(costs.macs)}) per sample${incomplete ? ' (incomplete: shapes unknown, see the warnings)' : ''}, ` +
+        `activations ${formatBytes(costs.activationBytes)}`,
+    );
+  });
 }

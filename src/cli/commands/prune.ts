@@ -15,6 +15,7 @@ import { addFlags, readFlags } from '../flags.js';
 import { formatPercent, renderSizeTable, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
+import { ProgressLine, renderEvents, withProgress } from '../progress.js';
 import { checkPruneFlags } from '../prune-flags.js';
 import {
   defaultLatencyCache,
@@ -65,37 +66,44 @@ export function pruneCommand(io: CliIO): Command {
           opts.batch,
         )
       : undefined;
-    const result = await pruneModel(model, {
-      ...(opts.method ? { method: opts.method } : {}),
-      ...(given('criterion') ? { criterion: opts.criterion } : {}),
-      ...(opts.criterionOpt.length > 0 ? { criterionOptions: parseCriterionOptions(opts.criterionOpt) } : {}),
-      ...(opts.reduce ? { reduce: opts.reduce } : {}),
-      ...(opts.scoreNorm ? { normalize: opts.scoreNorm } : {}),
-      target,
-      declared,
-      ...(opts.fixShape ? { fixShape: true } : {}),
-      ...(opts.latency
-        ? {
-            latency: {
-              batch: opts.latencyBatch,
-              providers: [opts.ep],
-              cacheDir: opts.latencyCache ?? defaultLatencyCache(),
-              ...(threads ? { threads } : {}),
-            },
-          }
-        : {}),
-      ...(calib ? { calibration: calib } : {}),
-      ...(samples !== undefined ? { calibrationSamples: samples } : {}),
-      ...(given('recover') ? { recover: opts.recover } : {}),
-      leastSquares: leastSquaresOptions(opts),
-      verify: opts.verify ?? false,
-      ...(opts.keepResidual ? { keepResidual: true } : {}),
-      ...(threads ? { threads } : {}),
-      minChannels: opts.minChannels,
-      roundTo: opts.roundTo,
-      ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}),
-      protect: opts.protect,
-    });
+    // Stages on a terminal only: piped output and --json stay as they were.
+    const progress = new ProgressLine(io.isTTY && !opts.json ? 'tty' : 'off', (t) => io.err(t));
+    const result = await withProgress(progress, () =>
+      pruneModel(model, {
+        onEvent: renderEvents(progress),
+        ...(opts.method ? { method: opts.method } : {}),
+        ...(given('criterion') ? { criterion: opts.criterion } : {}),
+        ...(opts.criterionOpt.length > 0
+          ? { criterionOptions: parseCriterionOptions(opts.criterionOpt) }
+          : {}),
+        ...(opts.reduce ? { reduce: opts.reduce } : {}),
+        ...(opts.scoreNorm ? { normalize: opts.scoreNorm } : {}),
+        target,
+        declared,
+        ...(opts.fixShape ? { fixShape: true } : {}),
+        ...(opts.latency
+          ? {
+              latency: {
+                batch: opts.latencyBatch,
+                providers: [opts.ep],
+                cacheDir: opts.latencyCache ?? defaultLatencyCache(),
+                ...(threads ? { threads } : {}),
+              },
+            }
+          : {}),
+        ...(calib ? { calibration: calib } : {}),
+        ...(samples !== undefined ? { calibrationSamples: samples } : {}),
+        ...(given('recover') ? { recover: opts.recover } : {}),
+        leastSquares: leastSquaresOptions(opts),
+        verify: opts.verify ?? false,
+        ...(opts.keepResidual ? { keepResidual: true } : {}),
+        ...(threads ? { threads } : {}),
+        minChannels: opts.minChannels,
+        roundTo: opts.roundTo,
+        ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}),
+        protect: opts.protect,
+      }),
+    );
     const lat = result.latency;
     const latency = lat ? { before: lat.beforeMs, after: lat.afterMs } : {};
     const measured = await accuracyBeforeAfter(model, result.model, opts, threads);

@@ -9,7 +9,7 @@ import { sensitivity } from '../../methods/sensitivity.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { intAtLeast, oneOf } from '../../util/option-schemas.js';
 import { calibrationLoader, dataFlags, loadData } from '../data-options.js';
-import { addFlags, type FlagTable, fromText, readFlags, switchOn, text } from '../flags.js';
+import { addFlags, type FlagTable, fromText, jsonFlag, readFlags, text } from '../flags.js';
 import { formatPercent, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { parseFloatOption } from '../parse.js';
@@ -69,7 +69,7 @@ const sensitivityFlags = {
     schema: text,
   },
   output: { flags: '-o, --output <file>', help: 'write the JSON result here', schema: text },
-  json: { flags: '--json', help: 'print one JSON object', schema: switchOn },
+  json: jsonFlag,
   ...dataFlags,
 } satisfies FlagTable;
 
@@ -94,7 +94,9 @@ export function sensitivityCommand(io: CliIO): Command {
       samples,
       ...(calib ? { calibration: calib, calibrationSamples: calibSamples } : {}),
       workers: opts.workers,
-      ...(opts.json ? {} : { onProgress: (d, t) => d % 10 === 0 && io.err(`  ${d}/${t} evaluations`) }),
+      ...(opts.json
+        ? {}
+        : { onEvent: (e) => e.done % 10 === 0 && io.err(`  ${e.done}/${e.total} ${e.what}`) }),
     });
     const text = JSON.stringify(result);
     if (opts.output) writeFileAtomic(opts.output, `${JSON.stringify(result, null, 2)}\n`);
