@@ -3,7 +3,24 @@
 
 import type { Tensor } from '../ir/tensor.js';
 import { Tensor as TensorClass } from '../ir/tensor.js';
-import type { Value } from '../ir/value.js';
+import type { Dim, Value } from '../ir/value.js';
+
+/** What link and prune handlers read about values: shapes and constant data. */
+export interface ConstantReader {
+  /** Shape from the value's type, or the dims of a constant. */
+  shape(v: Value | null | undefined): readonly Dim[] | undefined;
+  /** Constant data, through Identity and Constant nodes. */
+  constant(v: Value | null | undefined): Tensor | undefined;
+  /** Integer data of a small constant (axes, pads, split sizes). */
+  ints(v: Value | null | undefined): number[] | undefined;
+}
+
+/** The one implementation both handler contexts share. */
+export const constantReader: ConstantReader = {
+  shape: (v) => (v ? (v.type?.shape ?? resolveConstant(v)?.dims) : undefined),
+  constant: (v) => resolveConstant(v),
+  ints: (v) => resolveInts(v),
+};
 
 export function resolveConstant(v: Value | null | undefined): Tensor | undefined {
   for (let depth = 0; v && depth < 16; depth++) {

@@ -6,8 +6,9 @@
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
-import type { Dim, Value } from '../ir/value.js';
+import type { Value } from '../ir/value.js';
 import type { MemberKind, WeightAxis } from './channel-types.js';
+import type { ConstantReader } from './constants.js';
 
 /** One activation's channel axis: `size` positions, each tied into exactly one channel of a group. */
 export interface Slot {
@@ -17,18 +18,12 @@ export interface Slot {
   readonly size: number;
 }
 
-export interface LinkContext {
+export interface LinkContext extends ConstantReader {
   readonly graph: Graph;
   /** Version of the default ONNX domain. */
   readonly opset: number;
   /** The channel slot of a value, when its channels are tracked. */
   slot(v: Value | null | undefined): Slot | undefined;
-  /** Shape from the value's type, or the dims of a constant. */
-  shape(v: Value | null | undefined): readonly Dim[] | undefined;
-  /** Constant data, through Identity and Constant nodes. */
-  constant(v: Value | null | undefined): Tensor | undefined;
-  /** Integer data of a small constant (axes, pads, split sizes). */
-  ints(v: Value | null | undefined): number[] | undefined;
   /** Declare that `v` carries channels on `axis` with `size` positions. */
   define(v: Value, axis: number, size: number): Slot;
   /** Define `v` with the same positions as `from` (elementwise), on `axis` (default: the same). */
@@ -50,17 +45,14 @@ export interface LinkContext {
   claim(node: Node, head: Node): void;
 }
 
-export interface PruneContext {
+/** Shapes are those of the original graph. */
+export interface PruneContext extends ConstantReader {
   /** The graph being rewritten (a clone of the analysed one). */
   readonly graph: Graph;
   /** Kept positions of v's channel axis when some were removed; undefined when v keeps all. */
   keep(v: Value | null | undefined): Int32Array | undefined;
   /** Channel axis and original size of v, when its channels are tracked. */
   slotOf(v: Value | null | undefined): { readonly axis: number; readonly size: number } | undefined;
-  /** Shape of v in the original graph. */
-  shape(v: Value | null | undefined): readonly Dim[] | undefined;
-  constant(v: Value | null | undefined): Tensor | undefined;
-  ints(v: Value | null | undefined): number[] | undefined;
   /** Replace constant input `input` of `node` by `tensor` (never writes into a shared tensor). */
   setConstant(node: Node, input: number, tensor: Tensor): void;
   /** Keep only `keep` along `axis` of constant input `input` (no-op when keep is undefined). */

@@ -3,11 +3,10 @@
 
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
-import type { Tensor } from '../ir/tensor.js';
-import type { Dim, Value } from '../ir/value.js';
+import type { Value } from '../ir/value.js';
 import { assert, describeNode } from '../util/errors.js';
 import type { MemberKind, WeightAxis } from './channel-types.js';
-import { resolveConstant, resolveInts } from './constants.js';
+import { constantReader } from './constants.js';
 import type { LinkContext, Slot } from './handler.js';
 
 export interface SlotMember {
@@ -51,18 +50,9 @@ export class SlotGraph implements LinkContext {
     return v ? this.byValue.get(v) : undefined;
   }
 
-  shape(v: Value | null | undefined): readonly Dim[] | undefined {
-    if (!v) return undefined;
-    return v.type?.shape ?? resolveConstant(v)?.dims;
-  }
-
-  constant(v: Value | null | undefined): Tensor | undefined {
-    return resolveConstant(v);
-  }
-
-  ints(v: Value | null | undefined): number[] | undefined {
-    return resolveInts(v);
-  }
+  readonly shape = constantReader.shape;
+  readonly constant = constantReader.constant;
+  readonly ints = constantReader.ints;
 
   define(v: Value, axis: number, size: number): Slot {
     assert(!this.byValue.has(v), () => `value '${v.name}' already carries tracked channels`);

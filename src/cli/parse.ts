@@ -45,5 +45,5 @@ export function parseTargetFraction(
       'PARE_CONFIG',
       `${flag} '${text}': expected macs=F or params=F with F in (0, 1], e.g. macs=0.5`,
     );
-  return { metric: (m[1] ?? 'macs') as 'macs' | 'params', fraction: parseFloatOption(m[2]!, flag, 0.05, 1) };
+  return { metric: m[1] === 'params' ? 'params' : 'macs', fraction: parseFloatOption(m[2]!, flag, 0.05, 1) };
 }

@@ -1,7 +1,7 @@
 // The PruneContext handlers rewrite nodes through: kept positions per value, and copy-on-write
 // constant replacement (a shared initializer is never changed in place; dead producers go away).
 
-import { resolveConstant, resolveInts } from '../analysis/constants.js';
+import { constantReader, resolveConstant } from '../analysis/constants.js';
 import type { PruneContext } from '../analysis/handler.js';
 import type { ValueKeep } from '../analysis/value-keeps.js';
 import { attr } from '../ir/attribute.js';
@@ -9,7 +9,7 @@ import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import { sliceAxis } from '../ir/tensor-axis.js';
-import type { Dim, Value } from '../ir/value.js';
+import type { Value } from '../ir/value.js';
 import { throughIdentity } from '../ops/const-eval.js';
 import { describeNode, type NodeRef, PareError } from '../util/errors.js';
 
@@ -30,18 +30,9 @@ export class Pruner implements PruneContext {
     return v ? this.values.get(v.name) : undefined;
   }
 
-  shape(v: Value | null | undefined): readonly Dim[] | undefined {
-    if (!v) return undefined;
-    return v.type?.shape ?? resolveConstant(v)?.dims;
-  }
-
-  constant(v: Value | null | undefined): Tensor | undefined {
-    return resolveConstant(v);
-  }
-
-  ints(v: Value | null | undefined): number[] | undefined {
-    return resolveInts(v);
-  }
+  readonly shape = constantReader.shape;
+  readonly constant = constantReader.constant;
+  readonly ints = constantReader.ints;
 
   setConstant(node: Node, input: number, tensor: Tensor): void {
     const g = this.graph;
