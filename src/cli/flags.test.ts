@@ -1,10 +1,10 @@
 import { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { pruneOptionSchemas } from '../methods/prune.js';
 import { withRecipe } from '../methods/recipes.js';
 import { PareError } from '../util/errors.js';
 import { intAtLeast } from '../util/option-schemas.js';
-import { addFlags, type FlagTable, fromText, list, readFlags, switchOff, text } from './flags.js';
+import { addFlags, type FlagTable, fromText, list, optionsOf, readFlags, switchOff, text } from './flags.js';
 import { pruneFlags } from './prune-table.js';
 
 const table = {
@@ -70,8 +70,30 @@ describe('flag tables', () => {
     expect(() => addFlags(new Command('t'), bad)).toThrow(/flag table key 'minimum' is not minChannels/);
   });
 
-  it("every prune flag's key matches its commander name", () => {
-    expect(() => addFlags(new Command('prune'), pruneFlags)).not.toThrow();
+  it("every prune flag's key matches its commander name; pass-through flags become pruneModel options", () => {
+    const cmd = addFlags(new Command('prune').exitOverride(), pruneFlags);
+    cmd.parse(['-o', 'x.onnx', '--score-norm', 'max', '--min-channels', '2', '--keep-residual'], {
+      from: 'user',
+    });
+    const options = optionsOf(pruneFlags, readFlags(pruneFlags, cmd.opts()));
+    expectTypeOf(options.minChannels).toEqualTypeOf<number | undefined>();
+    expectTypeOf(options.normalize).toEqualTypeOf<
+      'none' | 'mean' | 'max' | 'sum' | 'standardize' | undefined
+    >();
+    expect(options).toEqual({
+      criterion: 'l1',
+      roundTo: 'auto',
+      minChannels: 2,
+      protect: [],
+      keepResidual: true,
+      calibrationSamples: 512,
+      recover: 'none',
+      normalize: 'max',
+    });
+    // Left to a method: what it sets comes from it unless given.
+    expect(
+      optionsOf(pruneFlags, readFlags(pruneFlags, cmd.opts()), (k) => k === 'criterion'),
+    ).not.toHaveProperty('criterion');
   });
 });
 

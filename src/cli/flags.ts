@@ -7,7 +7,7 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { PareError } from '../util/errors.js';
 
-export interface Flag<S extends z.ZodType = z.ZodType> {
+export interface Flag<S extends z.ZodType = z.ZodType, O extends string = string> {
   /** As commander takes them: '-o, --output <file>', '--verify', '--no-latency'. */
   readonly flags: string;
   readonly help: string;
@@ -20,9 +20,20 @@ export interface Flag<S extends z.ZodType = z.ZodType> {
   readonly repeatable?: boolean;
   /** Hints added to a refused value's error. */
   readonly notes?: readonly string[];
+  /** The library option this flag sets as it is (optionsOf collects them). */
+  readonly option?: O;
 }
 
-export type FlagTable = Readonly<Record<string, Flag>>;
+/** A command's flags by commander attribute name; `O`: the library options flags may set. */
+export type FlagTable<O extends string = string> = Readonly<Record<string, Flag<z.ZodType, O>>>;
+
+/** The library options a table's pass-through flags set (those with `option`). */
+export type FlagOptions<T extends FlagTable> = {
+  -readonly [K in keyof T as T[K] extends { readonly option: infer O extends string } ? O : never]?: Exclude<
+    z.output<T[K]['schema']>,
+    undefined
+  >;
+};
 
 /** The typed values of a table (what readFlags returns). */
 export type FlagValues<T extends FlagTable> = { -readonly [K in keyof T]: z.output<T[K]['schema']> };
@@ -66,6 +77,22 @@ export function readFlags<T extends FlagTable>(
     );
   }
   return out as FlagValues<T>;
+}
+
+/**
+ * The library options set by pass-through flags, from their typed values; a flag whose value is
+ * unset, or that `skip` names, is left out (the library's default, or a method's, applies).
+ */
+export function optionsOf<T extends FlagTable>(
+  table: T,
+  values: FlagValues<T>,
+  skip: (key: string) => boolean = () => false,
+): FlagOptions<T> {
+  const out: Record<string, unknown> = {};
+  const given = values as Record<string, unknown>;
+  for (const [key, f] of Object.entries(table))
+    if (f.option && given[key] !== undefined && !skip(key)) out[f.option] = given[key];
+  return out as FlagOptions<T>;
 }
 
 /** A flag's text read as the library's value: numeric text becomes a number first. */

@@ -1,10 +1,11 @@
-// `pare prune`'s options table: each flag once (help text, default, schema). Values the library
+// `pare prune`'s options table: each flag once (help text, default, schema; `option`: the
+// pruneModel option it sets as it is, so a pass-through flag is one entry). Values the library
 // takes are parsed with the library's own schemas (pruneOptionSchemas), so the CLI and pruneModel
 // refuse the same values; composite flags (--target with --ratio, --layer-ratio, --search) are
 // combined in prune-options.ts. A new flag is one entry here.
 
 import { criterionNames } from '../criteria/registry.js';
-import { pruneOptionSchemas } from '../methods/prune.js';
+import { type PruneOptions, pruneOptionSchemas } from '../methods/prune.js';
 import { recipeNames } from '../methods/recipes.js';
 import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
 import { dataFlags } from './data-options.js';
@@ -25,12 +26,14 @@ const lib = pruneOptionSchemas;
 export const pruneFlags = {
   output: outputFlag('where to write the pruned model'),
   method: {
+    option: 'method',
     flags: '--method <name>',
     help: `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
     schema: lib.method.optional(),
     notes: [`valid methods: ${recipeNames.join(', ')} (see docs/methods.md)`],
   },
   criterion: {
+    option: 'criterion',
     flags: '--criterion <name>',
     help: `importance criterion: ${criterionNames.join(', ')}`,
     default: 'l1',
@@ -74,23 +77,27 @@ export const pruneFlags = {
     schema: text,
   },
   roundTo: {
+    option: 'roundTo',
     flags: '--round-to <n>',
     help: "keep widths that are multiples of n (groups at least n wide); 'auto': ONNX Runtime's channel block on this CPU (16 with AVX-512, 8 with AVX2), 1: off",
     default: 'auto',
     schema: fromText(lib.roundTo),
   },
   minChannels: {
+    option: 'minChannels',
     flags: '--min-channels <n>',
     help: 'fewest channels a group keeps',
     default: '1',
     schema: fromText(lib.minChannels),
   },
   maxRatio: {
+    option: 'maxRatio',
     flags: '--max-ratio <r>',
     help: 'largest fraction of one group that may go',
     schema: fromText(lib.maxRatio).optional(),
   },
   protect: {
+    option: 'protect',
     flags: '--protect <pattern>',
     help: 'never prune groups touching nodes matching this (glob or /regex/; repeatable)',
     repeatable: true,
@@ -98,6 +105,7 @@ export const pruneFlags = {
     schema: list,
   },
   keepResidual: {
+    option: 'keepResidual',
     flags: '--keep-residual',
     help: 'never prune residual streams (channels several layers write together)',
     schema: switchOn,
@@ -108,12 +116,14 @@ export const pruneFlags = {
     schema: text,
   },
   calibSamples: {
+    option: 'calibrationSamples',
     flags: '--calib-samples <n>',
     help: 'calibration samples, balanced per class',
     default: '512',
     schema: fromText(lib.calibrationSamples),
   },
   recover: {
+    option: 'recover',
     flags: '--recover <method>',
     help: 'after cutting: none, bn (re-estimate BatchNorm statistics on --calib), fsm (FSM distribution optimisation of the next BNs) or ls (least-squares refit of the layers that lost inputs, targets from the original model); docs/recovery.md',
     default: 'none',
@@ -130,6 +140,7 @@ export const pruneFlags = {
     schema: oneOf(['pruned', 'original']).optional(),
   },
   verify: {
+    option: 'verify',
     flags: '--verify',
     help: 'prove the pruned model equals the masked original on random inputs',
     schema: switchOn,
@@ -150,11 +161,13 @@ export const pruneFlags = {
     schema: text,
   },
   reduce: {
+    option: 'reduce',
     flags: '--reduce <how>',
     help: 'reduce member scores across a group: mean, sum, max, first',
     schema: lib.reduce.optional(),
   },
   scoreNorm: {
+    option: 'normalize',
     flags: '--score-norm <how>',
     help: 'normalise group scores: none, mean, max, sum, standardize',
     schema: lib.normalize.optional(),
@@ -172,6 +185,7 @@ export const pruneFlags = {
     schema: text,
   },
   fixShape: {
+    option: 'fixShape',
     flags: '--fix-shape',
     help: 'write the model with the --input-shape dims fixed',
     schema: switchOn,
@@ -194,9 +208,14 @@ export const pruneFlags = {
     default: 'cpu',
     schema: text.unwrap(),
   },
-  threads: { flags: '--threads <n>', help: 'ONNX Runtime threads', schema: fromText(lib.threads).optional() },
+  threads: {
+    flags: '--threads <n>',
+    help: 'ONNX Runtime threads',
+    option: 'threads',
+    schema: fromText(lib.threads).optional(),
+  },
   json: jsonFlag,
   ...dataFlags,
-} satisfies FlagTable;
+} satisfies FlagTable<keyof PruneOptions>;
 
 export type PruneFlagValues = FlagValues<typeof pruneFlags>;

@@ -11,7 +11,7 @@ import { describeVerification } from '../../surgery/verify.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
 import { calibrationLoader, loadData, resolvePreprocess } from '../data-options.js';
-import { addFlags, readFlags } from '../flags.js';
+import { addFlags, optionsOf, readFlags } from '../flags.js';
 import { formatPercent, renderSizeTable, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
@@ -47,7 +47,9 @@ export function pruneCommand(io: CliIO): Command {
     );
     if (opts.report) reportFormatOf(opts.report);
     // With --method, what the user did not set comes from the method (pruneModel resolves it).
-    const given = (key: string) => !opts.method || cmd.getOptionValueSource(key) === 'cli';
+    const fromMethod = new Set(['criterion', 'recover', 'calibSamples']);
+    const given = (key: string) =>
+      !opts.method || !fromMethod.has(key) || cmd.getOptionValueSource(key) === 'cli';
     const { model, numerics, declared } = await loadWithShapes(file, opts.inputShape);
     for (const w of numerics) io.err(w);
     const target = withSensitivity(parseTarget(opts), opts);
@@ -70,17 +72,13 @@ export function pruneCommand(io: CliIO): Command {
     const progress = new ProgressLine(io.isTTY && !opts.json ? 'tty' : 'off', (t) => io.err(t));
     const result = await withProgress(progress, () =>
       pruneModel(model, {
+        ...optionsOf(pruneFlags, opts, (key) => !given(key)),
         onEvent: renderEvents(progress),
-        ...(opts.method ? { method: opts.method } : {}),
-        ...(given('criterion') ? { criterion: opts.criterion } : {}),
         ...(opts.criterionOpt.length > 0
           ? { criterionOptions: parseCriterionOptions(opts.criterionOpt) }
           : {}),
-        ...(opts.reduce ? { reduce: opts.reduce } : {}),
-        ...(opts.scoreNorm ? { normalize: opts.scoreNorm } : {}),
         target,
         declared,
-        ...(opts.fixShape ? { fixShape: true } : {}),
         ...(opts.latency
           ? {
               latency: {
@@ -92,16 +90,7 @@ export function pruneCommand(io: CliIO): Command {
             }
           : {}),
         ...(calib ? { calibration: calib } : {}),
-        ...(samples !== undefined ? { calibrationSamples: samples } : {}),
-        ...(given('recover') ? { recover: opts.recover } : {}),
         leastSquares: leastSquaresOptions(opts),
-        verify: opts.verify ?? false,
-        ...(opts.keepResidual ? { keepResidual: true } : {}),
-        ...(threads ? { threads } : {}),
-        minChannels: opts.minChannels,
-        roundTo: opts.roundTo,
-        ...(opts.maxRatio !== undefined ? { maxRatio: opts.maxRatio } : {}),
-        protect: opts.protect,
       }),
     );
     const lat = result.latency;
