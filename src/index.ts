@@ -67,7 +67,7 @@ export {
   type ApplyToModelOptions,
   applyPlanToModel,
 } from './methods/apply-plan-to-model.js';
-export { compressModel } from './methods/compress.js';
+export { compressModel, compressOptionSchemas } from './methods/compress.js';
 export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
 export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';
 export type {

@@ -1,9 +1,10 @@
-// `pare compress`'s options table: each flag once (help text, default, schema). A new flag is one
-// entry here; the command reads the typed values with readFlags.
+// `pare compress`'s options table: each flag once (help text, default, schema; `option`: the
+// compressModel option it sets as it is). A pass-through flag is one entry here.
 
+import { compressOptionSchemas as lib } from '../methods/compress.js';
 import { compressMethodNames } from '../methods/compress-recipes.js';
-import { roundToSchema } from '../methods/prune.js';
-import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
+import type { CompressOptions } from '../methods/compress-types.js';
+import { intAtLeast, numberIn } from '../util/option-schemas.js';
 import { dataFlags } from './data-options.js';
 import { type FlagTable, type FlagValues, fromText, outputFlag, switchOff, switchOn, text } from './flags.js';
 
@@ -32,9 +33,10 @@ export const compressFlags = {
     schema: text.unwrap(),
   },
   epochs: {
+    option: 'epochs',
     flags: '--epochs <n>',
     help: 'epochs of training in all (default: the recipe)',
-    schema: fromText(intAtLeast(1)).optional(),
+    schema: fromText(lib.epochs).optional(),
   },
   lr: {
     flags: '--lr <rate>',
@@ -49,9 +51,10 @@ export const compressFlags = {
   },
   flip: { flags: '--flip', help: 'random horizontal flips', schema: switchOn },
   evalSamples: {
+    option: 'evalSamples',
     flags: '--eval-samples <n>',
     help: 'test images per evaluation (default: the whole test split)',
-    schema: fromText(intAtLeast(1)).optional(),
+    schema: fromText(lib.evalSamples).optional(),
   },
   checkpointDir: { flags: '--checkpoint-dir <dir>', help: 'checkpoints (default OUTPUT.ckpt)', schema: text },
   resume: { flags: '--resume', help: 'continue from the checkpoint directory', schema: switchOn },
@@ -62,26 +65,34 @@ export const compressFlags = {
     schema: text,
   },
   verify: {
+    option: 'verify',
     flags: '--no-verify',
     help: 'skip the proof that the cut equals the masked network',
     schema: switchOff,
   },
   latency: { flags: '--no-latency', help: 'skip the ONNX Runtime latency measurement', schema: switchOff },
   roundTo: {
+    option: 'roundTo',
     flags: '--round-to <n>',
     help: "kept widths in multiples of n; 'auto' (default): ONNX Runtime's channel block on this CPU, 1: off",
     default: 'auto',
-    schema: fromText(roundToSchema),
+    schema: fromText(lib.roundTo),
   },
-  threads: { flags: '--threads <n>', help: 'intra-op threads', schema: fromText(intAtLeast(1)).optional() },
+  threads: {
+    flags: '--threads <n>',
+    help: 'intra-op threads',
+    option: 'threads',
+    schema: fromText(lib.threads).optional(),
+  },
   engine: {
+    option: 'engine',
     flags: '--engine <e>',
     help: 'training engine: auto, dnnl, nchwc or standard',
     default: 'auto',
-    schema: oneOf(['auto', 'dnnl', 'nchwc', 'standard']),
+    schema: lib.engine,
   },
   json: { flags: '--json', help: 'NDJSON progress events on stdout, then the report', schema: switchOn },
   ...dataFlags,
-} satisfies FlagTable;
+} satisfies FlagTable<keyof CompressOptions>;
 
 export type CompressFlagValues = FlagValues<typeof compressFlags>;

@@ -1,9 +1,11 @@
 import { Command } from 'commander';
 import { describe, expect, expectTypeOf, it } from 'vitest';
+import { compressOptionSchemas } from '../methods/compress.js';
 import { pruneOptionSchemas } from '../methods/prune.js';
 import { withRecipe } from '../methods/recipes.js';
 import { PareError } from '../util/errors.js';
-import { intAtLeast } from '../util/option-schemas.js';
+import { checkOptions, intAtLeast } from '../util/option-schemas.js';
+import { compressFlags } from './compress-table.js';
 import { addFlags, type FlagTable, fromText, list, optionsOf, readFlags, switchOff, text } from './flags.js';
 import { pruneFlags } from './prune-table.js';
 
@@ -108,6 +110,19 @@ describe('library options use the same schemas', () => {
     await expect(
       pruneModel(model, { target: { kind: 'uniform', ratio: 0.5 }, method: 'nope' as 'cap' }),
     ).rejects.toThrow('pruneModel: option method "nope": unknown method');
+  });
+
+  it('compressModel checks its options with the schemas its CLI flags parse with', () => {
+    expect(() => checkOptions('compressModel', compressOptionSchemas, { epochs: 0 })).toThrow(
+      'compressModel: option epochs 0: expected an integer ≥ 1',
+    );
+    expect(() => checkOptions('compressModel', compressOptionSchemas, { engine: 'gpu' })).toThrow(
+      'compressModel: option engine "gpu": expected auto, dnnl, nchwc, standard',
+    );
+    const raw = { output: 'o', target: 'macs=0.5', data: 'd', teacher: true, verify: true, latency: true };
+    expect(() => readFlags(compressFlags, { ...raw, roundTo: 'auto', engine: 'gpu' })).toThrow(
+      "--engine 'gpu': expected auto, dnnl, nchwc, standard",
+    );
   });
 
   it('a method fills what the caller left unset, and only that', () => {

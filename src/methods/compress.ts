@@ -22,6 +22,7 @@ import { evaluateModel } from '../train/evaluate.js';
 import { type TrainResult, trainModel } from '../train/trainer.js';
 import { unfoldForTraining } from '../train/unfold-for-training.js';
 import { PareError } from '../util/errors.js';
+import { checkOptions, intAtLeast, type OptionSchemas, oneOf } from '../util/option-schemas.js';
 import { ChannelMap } from './channel-masks.js';
 import { ChunkLoader } from './chunk-loader.js';
 import {
@@ -38,11 +39,23 @@ import {
   stageCosts,
 } from './compress-types.js';
 import { compressUcp } from './compress-ucp.js';
+import { roundToSchema } from './prune.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
 class ChunkDone extends Error {}
 
+/** The scalar options compressModel checks (the CLI's flags parse with the same schemas). */
+export const compressOptionSchemas = {
+  evalSamples: intAtLeast(1),
+  epochs: intAtLeast(1),
+  seed: intAtLeast(0),
+  threads: intAtLeast(1),
+  roundTo: roundToSchema,
+  engine: oneOf(['auto', 'dnnl', 'nchwc', 'standard']),
+} satisfies OptionSchemas;
+
 export async function compressModel(model: Model, o: CompressOptions): Promise<CompressResult> {
+  checkOptions('compressModel', compressOptionSchemas, o);
   const r = o.recipe;
   if (r.schedule === 'ucp') return compressUcp(model, o);
   const clock = () => performance.now() / 1000;

@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
 import { type CompressFlagValues, compressFlags } from '../compress-table.js';
 import { calibrationLoader, loadData, recordPreprocess } from '../data-options.js';
-import { addFlags, readFlags } from '../flags.js';
+import { addFlags, optionsOf, readFlags } from '../flags.js';
 import { formatPercent, renderSizeTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
@@ -64,19 +64,15 @@ export function compressCommand(io: CliIO): Command {
     let result: CompressResult;
     try {
       result = await compressModel(model, {
+        ...optionsOf(compressFlags, opts),
         recipe: opts.lr !== undefined ? { ...recipe, train: { ...recipe.train, lr: opts.lr } } : recipe,
         target,
         train: train.loader,
         calibration,
         test: test.loader,
-        ...(opts.evalSamples ? { evalSamples: opts.evalSamples } : {}),
-        ...(opts.epochs ? { epochs: opts.epochs } : {}),
+        // --no-teacher turns distillation off; without it the recipe decides.
         ...(opts.teacher === false ? { teacher: false } : {}),
         seed,
-        verify: opts.verify,
-        ...(threads ? { threads } : {}),
-        roundTo: opts.roundTo,
-        engine: opts.engine,
         checkpoint: { dir, ...(opts.resume ? { resume: true } : {}) },
         signal: abort.signal,
         onEvent,
