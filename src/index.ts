@@ -160,6 +160,7 @@ export {
   type TrainOptions,
   type TrainResult,
   trainModel,
+  trainOptionSchemas,
 } from './train/trainer.js';
 export { type Diagnostic, formatDiagnostic } from './util/diagnostics.js';
 export { type ErrorCode, PareError, type PareErrorOptions } from './util/errors.js';

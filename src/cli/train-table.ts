@@ -1,6 +1,7 @@
 // `pare train`'s options table: each flag once (help text, default, schema). A new flag is one
 // entry here; the command reads the typed values with readFlags.
 
+import { trainOptionSchemas as lib } from '../train/trainer.js';
 import { intAtLeast, numberIn, oneOf } from '../util/option-schemas.js';
 import { dataFlags } from './data-options.js';
 import { type FlagTable, type FlagValues, fromText, switchOff, switchOn, text } from './flags.js';
@@ -20,13 +21,13 @@ export const trainFlags = {
     required: true,
     schema: required,
   },
-  epochs: { flags: '--epochs <n>', help: 'epochs', default: '1', schema: fromText(intAtLeast(1)) },
+  epochs: { flags: '--epochs <n>', help: 'epochs', default: '1', schema: fromText(lib.epochs) },
   steps: {
     flags: '--steps <n>',
     help: 'stop after N steps in all',
-    schema: fromText(intAtLeast(1)).optional(),
+    schema: fromText(lib.maxSteps).optional(),
   },
-  lr: { flags: '--lr <rate>', help: 'base learning rate', default: '0.1', schema: fromText(numberIn(0)) },
+  lr: { flags: '--lr <rate>', help: 'base learning rate', default: '0.1', schema: fromText(lib.lr) },
   optimizer: {
     flags: '--optimizer <name>',
     help: 'sgd, adam or adamw',
@@ -108,7 +109,7 @@ export const trainFlags = {
   patience: {
     flags: '--patience <epochs>',
     help: 'stop when test accuracy has not improved for this many epochs',
-    schema: fromText(intAtLeast(1)).optional(),
+    schema: fromText(lib.patience).optional(),
   },
   resume: {
     flags: '--resume',
@@ -118,13 +119,13 @@ export const trainFlags = {
   threads: {
     flags: '--threads <n>',
     help: 'intra-op threads (ONNX Runtime, or OpenMP for --engine dnnl)',
-    schema: fromText(intAtLeast(1)).optional(),
+    schema: fromText(lib.threads).optional(),
   },
   engine: {
     flags: '--engine <e>',
     help: 'auto, dnnl (oneDNN addon, npm run build:dnnl), nchwc (ORT blocked conv kernels) or standard ONNX ops',
     default: 'auto',
-    schema: oneOf(['auto', 'dnnl', 'nchwc', 'standard']),
+    schema: lib.engine,
   },
   report: {
     flags: '--report <file>',

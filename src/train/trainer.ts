@@ -11,6 +11,7 @@ import type { Model } from '../ir/model.js';
 import type { EvalResult } from '../measure/classification-meter.js';
 import type { HostTensor, SessionOptions } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
+import { checkOptions, intAtLeast, numberIn, type OptionSchemas, oneOf } from '../util/option-schemas.js';
 import { evaluateModel } from './evaluate.js';
 import { type FeatureDistillation, type ResolvedFeature, resolveFeaturePairs } from './feature-pairs.js';
 import { learningRate, type ScheduleOptions } from './schedule.js';
@@ -108,11 +109,22 @@ export interface TrainResult {
   readonly features: readonly ResolvedFeature[];
 }
 
+/** The scalar options trainModel checks (pare train's flags parse with the same schemas). */
+export const trainOptionSchemas = {
+  lr: numberIn(0),
+  epochs: intAtLeast(1),
+  maxSteps: intAtLeast(1),
+  patience: intAtLeast(1),
+  threads: intAtLeast(1),
+  engine: oneOf(['auto', 'dnnl', 'nchwc', 'standard']),
+} satisfies OptionSchemas;
+
 export async function trainModel(
   model: Model,
   loader: BatchLoader,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  checkOptions('trainModel', trainOptionSchemas, options);
   const unfolded =
     options.unfoldBatchNorm === false
       ? undefined
