@@ -3,14 +3,11 @@
 
 import { dimProduct } from '../dims.js';
 import { like, type OpSpec } from '../op-spec.js';
+import { convOperands } from './spatial.js';
 
 export const convTransposeSpec: OpSpec = {
   shape(node, ctx) {
-    const x = ctx.shape(0);
-    const w = ctx.shape(1);
-    if (w.length < 3) return ctx.fail(`expected rank ≥ 3, got ${w.length}`, { input: 1 });
-    if (x.length !== w.length)
-      return ctx.fail(`expected rank ${w.length} (as W), got ${x.length}`, { input: 0 });
+    const { x, w } = convOperands(ctx);
     const group = node.attrInt('group', 1);
     if (typeof x[1] === 'number' && typeof w[0] === 'number' && x[1] !== w[0]) {
       ctx.fail(`expected ${x[1]} input channels in W dim 0 (X has ${x[1]}), got ${w[0]}`, { input: 1 });

@@ -3,15 +3,11 @@
 
 import { dimProduct } from '../dims.js';
 import { like, type OpSpec } from '../op-spec.js';
-import { windowOutput } from './spatial.js';
+import { convOperands, windowOutput } from './spatial.js';
 
 export const convSpec: OpSpec = {
   shape(node, ctx) {
-    const x = ctx.shape(0);
-    const w = ctx.shape(1);
-    if (w.length < 3) return ctx.fail(`expected rank ≥ 3, got ${w.length}`, { input: 1 });
-    if (x.length !== w.length)
-      return ctx.fail(`expected rank ${w.length} (as W), got ${x.length}`, { input: 0 });
+    const { x, w } = convOperands(ctx);
     const group = node.attrInt('group', 1);
     const [m, cPerGroup] = [w[0]!, w[1]!];
     if (typeof x[1] === 'number' && typeof cPerGroup === 'number' && x[1] !== cPerGroup * group) {

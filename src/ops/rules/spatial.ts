@@ -5,6 +5,15 @@ import type { Node } from '../../ir/node.js';
 import type { Dim } from '../dims.js';
 import type { ShapeContext } from '../op-spec.js';
 
+/** X and W of Conv and ConvTranspose: W of rank ≥ 3, X of W's rank (else the rule fails, naming the input). */
+export function convOperands(ctx: ShapeContext): { x: readonly Dim[]; w: readonly Dim[] } {
+  const x = ctx.shape(0);
+  const w = ctx.shape(1);
+  if (w.length < 3) ctx.fail(`expected rank ≥ 3, got ${w.length}`, { input: 1 });
+  if (x.length !== w.length) ctx.fail(`expected rank ${w.length} (as W), got ${x.length}`, { input: 0 });
+  return { x, w };
+}
+
 export interface WindowOptions {
   readonly kernel: readonly number[];
   /** Pooling ops read ceil_mode; Conv never rounds up. */
