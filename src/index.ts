@@ -7,12 +7,12 @@ export {
   allocate,
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
-export type { CostModel, Costs } from './allocate/cost-model.js';
 export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';
 export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember, ChannelValue } from './analysis/channel-types.js';
+export { type CostModel, type Costs, predictCosts } from './analysis/cost-model.js';
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
 export { type Backward, type BackwardOptions, buildBackward } from './autodiff/backward.js';
 export type { GradContext, GradRule } from './autodiff/grad-rule.js';
@@ -62,6 +62,11 @@ export type {
   GroupGradientStats,
 } from './measure/gradient-stats.js';
 export { inferShapesWithRuntime, type RuntimeShapeOptions } from './measure/infer-shapes-runtime.js';
+export {
+  type AppliedPlan,
+  type ApplyToModelOptions,
+  applyPlanToModel,
+} from './methods/apply-plan-to-model.js';
 export { compressModel } from './methods/compress.js';
 export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
 export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';
