@@ -89,6 +89,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
       return mean.name;
     },
     constant: (node, i) => node.input(i)?.const?.toNumbers(),
+    dropout: (o.dropout ?? 'train') === 'train',
     used: (v: Value) => v.consumers.length > 0 || outputs.has(v),
     soleReader: (name) => {
       const v = g.value(name);

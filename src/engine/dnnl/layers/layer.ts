@@ -32,6 +32,8 @@ export interface LowerContext {
   used(value: Value): boolean;
   /** A constant input's values (attributes given as inputs: Clip bounds, Reshape shape). */
   constant(node: Node, i: number): readonly number[] | undefined;
+  /** Dropout drops (training mode), as the training graph's `dropout: 'train'` (the default). */
+  readonly dropout: boolean;
 }
 
 export interface Act {
