@@ -197,6 +197,23 @@ export interface DnnlAddon {
   resampleCreate(o: NchwOptions & { oh: number; ow: number; layout?: LayoutSpec }): Handle<'resample'>;
   resampleForward(h: Handle<'resample'>, x: TensorLike, y: TensorLike): void;
   resampleBackward(h: Handle<'resample'>, dy: TensorLike, dx: TensorLike): void;
+
+  /**
+   * Deconvolution (ONNX ConvTranspose) [n, c, h, w] → [n, oc, oh, ow]; weights {oc, ic, kh, kw} or
+   * {g, oc/g, ic/g, kh, kw} (ONNX's first two axes swapped per group).
+   */
+  deconvCreate(
+    o: Omit<ConvOptions, 'training' | 'algorithm' | 'weightsLayout'> & { oh: number; ow: number },
+  ): Handle<'deconv'>;
+  deconvForward(h: Handle<'deconv'>, x: TensorLike, w: TensorLike, b: Opt<TensorLike>, y: TensorLike): void;
+  deconvBackwardData(h: Handle<'deconv'>, dy: TensorLike, w: TensorLike, dx: TensorLike): void;
+  deconvBackwardWeights(
+    h: Handle<'deconv'>,
+    x: TensorLike,
+    dy: TensorLike,
+    dw: TensorLike,
+    db?: Opt<TensorLike>,
+  ): void;
 }
 
 export type EltwiseAlgorithm = 'relu' | 'clip' | 'clip_v2' | 'hardswish' | 'logistic' | 'linear';

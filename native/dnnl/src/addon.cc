@@ -1133,6 +1133,7 @@ CREATE_ENTRY(js_pool_create, pool_create)
 CREATE_ENTRY(js_binary_create, binary_create)
 CREATE_ENTRY(js_concat_create, concat_create)
 CREATE_ENTRY(js_resample_create, resample_create)
+CREATE_ENTRY(js_deconv_create, deconv_create)
 
 #define EXEC_ENTRY(js, T, kind, nargs, minargs, fn)        \
   ENTRY(js) {                                               \
@@ -1160,6 +1161,9 @@ EXEC_ENTRY(js_concat, ConcatOp, "concat", 3, 3, concat_run)
 EXEC_ENTRY(js_concat_backward, ConcatOp, "concat", 3, 3, concat_backward)
 EXEC_ENTRY(js_resample_forward, ResampleOp, "resample", 3, 3, resample_forward)
 EXEC_ENTRY(js_resample_backward, ResampleOp, "resample", 3, 3, resample_backward)
+EXEC_ENTRY(js_deconv_forward, DeconvOp, "deconv", 5, 5, deconv_forward)
+EXEC_ENTRY(js_deconv_backward_data, DeconvOp, "deconv", 4, 4, deconv_backward_data)
+EXEC_ENTRY(js_deconv_backward_weights, DeconvOp, "deconv", 5, 4, deconv_backward_weights)
 
 }  // namespace
 
@@ -1201,6 +1205,10 @@ NAPI_MODULE_INIT() {
       {"resampleCreate", js_resample_create},
       {"resampleForward", js_resample_forward},
       {"resampleBackward", js_resample_backward},
+      {"deconvCreate", js_deconv_create},
+      {"deconvForward", js_deconv_forward},
+      {"deconvBackwardData", js_deconv_backward_data},
+      {"deconvBackwardWeights", js_deconv_backward_weights},
   };
   for (auto &f : fns) {
     napi_value fn;

@@ -1,5 +1,5 @@
 // The ops MobileNetV3-style and U-Net-style models add (Concat, squeeze-and-excitation's Mul with
-// Sigmoid, HardSigmoid, HardSwish, Dropout) on the oneDNN engine against the ORT training graph over
+// Sigmoid, HardSigmoid, HardSwish, Dropout, Resize, ConvTranspose) on the oneDNN engine against the ORT training graph over
 // steps from the same state (loss, parameters, optimizer state, BN statistics). Dropout draws its own
 // masks (layers/dropout.ts): exact at ratio 0, statistical at 0.5. Skipped when the addon is not built.
 
@@ -26,7 +26,7 @@ describe.skipIf(!addon)(`dnnl engine ops${skipReason}`, () => {
     expect('reason' in r ? r.reason : '').toBe('');
   });
 
-  it('Concat, SE Mul + Sigmoid, HardSigmoid, HardSwish, Dropout at ratio 0 match ORT over 2 steps', async () => {
+  it('Concat, SE Mul + Sigmoid, HardSigmoid, HardSwish, Resize, ConvTranspose, Dropout at ratio 0 match ORT over 2 steps', async () => {
     const { worst, losses, bySlot } = await compare(
       opsNet(0),
       { kind: 'sgd', momentum: 0.9, weightDecay: 1e-3 },
@@ -41,9 +41,19 @@ describe.skipIf(!addon)(`dnnl engine ops${skipReason}`, () => {
   });
 
   it('with Adam and dropout off, the same', async () => {
-    const { worst, losses } = await compare(opsNet(0.5), { kind: 'adam' }, [8], 0, { dropout: 'off' });
+    // Adam divides each element's gradient by its own magnitude, so an element far smaller than its
+    // tensor's largest gradient (the float32 error of both engines is set by the largest) moves by a
+    // relatively wrong amount: with ε 1e-8 up to ±lr (branch.weight[974]: g = 1.3e-7, the engines 2 %
+    // apart; dnnl-features.test.ts meets the same with c1.bias). With ε 1e-4 that stays at 1.2e-4 of
+    // the largest change (mix.weight, a 1×1 conv in front of BN, whose weight gradient is a difference
+    // of large terms). The moments (the gradients themselves) are held to 1e-4 like SGD's parameters.
+    const { worst, losses } = await compare(opsNet(0.5), { kind: 'adam', eps: 1e-4 }, [8], 0, {
+      dropout: 'off',
+    });
     for (const [ort, dnnl] of losses) expect(Math.abs(ort - dnnl)).toBeLessThan(1e-5 * Math.abs(ort));
     expect(worst['bn.var']).toBeLessThan(1e-5);
+    expect(worst['adam.m']).toBeLessThan(1e-4);
+    expect(worst['adam.v']).toBeLessThan(1e-4);
     expect(worst.param).toBeLessThan(1e-3);
   });
 

@@ -70,6 +70,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
         newParam(v.name, v.const!.dims, values, {
           blocked: po.blocked ?? false,
           transposed: po.transposed ?? false,
+          groups: po.groups ?? 1,
           decay: !noDecay.has(v.name),
           frozen: frozen.has(v.name),
           masked: masked.has(v.name),

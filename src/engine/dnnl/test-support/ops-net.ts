@@ -1,5 +1,5 @@
 // Test support: a small net with the ops beyond ResNet and MobileNetV2 (Concat, squeeze-and-excitation,
-// HardSigmoid, HardSwish, Dropout), for the equivalence tests and the primitive listing.
+// HardSigmoid, HardSwish, Dropout, Resize, ConvTranspose), for the equivalence tests and the primitive listing.
 
 import { GraphBuilder } from '../../../ir/builder.js';
 import { createModel, type Model } from '../../../ir/model.js';
@@ -30,8 +30,39 @@ export function opsNet(ratio: number): Model {
   const cat2 = b.concat([hs, b.relu(cat)], 'cat2');
   const mixed = b.batchNorm(b.conv(cat2, { out: 16, kernel: 1, name: 'mix' }), { name: 'bn2' });
   const prod = b.mul(mixed, hs, 'gate2'); // same-shape Mul
+  // U-Net style: down, conv, nearest ×2 back up, added to the skip
+  const down = b.conv(b.maxPool(prod, { kernel: 2, stride: 2 }), {
+    out: 16,
+    kernel: 3,
+    pad: 1,
+    name: 'down',
+  });
+  const scales = b.graph.addInitializer('up.scales', Tensor.float32([4], [1, 1, 2, 2]));
+  const up = b.op(
+    'Resize',
+    [down, null, scales],
+    { mode: 'nearest' },
+    { name: 'up', shape: ['N', 16, 10, 10] },
+  );
+  // ConvTranspose back up too: grouped with output_padding, and 2×2 stride 2 with a bias
+  const w1 = b.weight('ct1.weight', [16, 8, 3, 3], 'kaiming-fan-out');
+  const ct1 = b.op(
+    'ConvTranspose',
+    [down, w1],
+    { group: 2, kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1], output_padding: [1, 1] },
+    { name: 'ct1', shape: ['N', 16, 10, 10] },
+  );
+  const w2 = b.weight('ct2.weight', [16, 16, 2, 2], 'kaiming-fan-out');
+  const b2 = b.weight('ct2.bias', [16], { uniform: 0.1 });
+  const ct2 = b.op(
+    'ConvTranspose',
+    [down, w2, b2],
+    { strides: [2, 2] },
+    { name: 'ct2', shape: ['N', 16, 10, 10] },
+  );
+  const merged = b.add(b.add(b.add(prod, up, 'merge'), ct1, 'merge1'), ct2, 'merge2');
   const ratioValue = b.graph.addInitializer('drop.ratio', Tensor.scalar('float32', ratio));
-  const dropped: Value = b.op('Dropout', [b.relu(prod), ratioValue], {}, { name: 'drop' });
+  const dropped: Value = b.op('Dropout', [b.relu(merged), ratioValue], {}, { name: 'drop' });
   b.output(b.gemm(b.flatten(b.globalAvgPool(dropped)), 5, { name: 'fc' }));
   return createModel(b.build());
 }
