@@ -43,7 +43,7 @@ export { BatchLoader } from './data/batch-loader.js';
 export { sampleBalanced } from './data/calibration-sampler.js';
 export { type DataSpec, type OpenDatasetOptions, openDataset, parseDataSpec } from './data/data-spec.js';
 export type { Dataset, SampleShape, Split } from './data/dataset.js';
-export type { ChannelGradientStats } from './engine/step-engine.js';
+export type { ChannelGradientStats, LogitsHook, LogitsHookInput } from './engine/step-engine.js';
 export type { Attribute } from './ir/attribute.js';
 export { GraphBuilder } from './ir/builder.js';
 export type { DType, TypedArray } from './ir/dtype.js';
@@ -136,6 +136,13 @@ export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
 export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';
 export { type MeanVariance, type UnfoldOptions, unfoldBatchNorm } from './surgery/unfold-bn.js';
 export { type OutputCheck, type VerifyOptions, type VerifyResult, verifyPlan } from './surgery/verify.js';
+export { AdversarialGame, type AdversarialGameOptions } from './train/adversarial-game.js';
+export {
+  bceWithLogits,
+  Discriminator,
+  type DiscriminatorOptions,
+  type DiscriminatorPass,
+} from './train/discriminator.js';
 export { type EvalOptions, evaluateModel } from './train/evaluate.js';
 export type {
   FeatureDistillation,

@@ -22,6 +22,8 @@ export interface StepResult {
   readonly correct: number;
   /** milliseconds of the step spent in the teacher's forward run (distillation), 0 without one */
   readonly teacherMs: number;
+  /** The loss by term, when the engine separates them (dnnl: logits, features, and the hook's terms). */
+  readonly terms?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -36,6 +38,27 @@ export interface ChannelGradientStats {
   readonly fisher: Float64Array;
   readonly samples: number;
 }
+
+/** What a logits hook sees: this step's student logits [N, K], the teacher's when distilling, the labels. */
+export interface LogitsHookInput {
+  readonly logits: Float32Array;
+  readonly teacher: Float32Array | undefined;
+  readonly labels: Int32Array;
+  readonly n: number;
+  readonly k: number;
+  /** 1-based optimizer step */
+  readonly step: number;
+}
+
+/**
+ * An extra loss term on the student's logits computed outside the step graph (AIP's adversarial term):
+ * it adds ∂(its loss)/∂logits into `dlogits`, which the engine back-propagates with the other losses,
+ * and returns its loss and any named values to log (a discriminator's own loss).
+ */
+export type LogitsHook = (
+  x: LogitsHookInput,
+  dlogits: Float32Array,
+) => { readonly loss: number; readonly terms?: Readonly<Record<string, number>> };
 
 export interface StepEngine {
   /** 'dnnl', 'nchwc-16', 'nchwc-8' or 'standard' */
@@ -71,6 +94,8 @@ export interface EngineContext {
    * (readGradientStats). The gradient is the value's whole gradient, every consumer's summed.
    */
   readonly gradientStats?: readonly string[];
+  /** An extra logits gradient each step (engines that cannot run it are not chosen for it: selectEngine). */
+  readonly logitsHook?: LogitsHook;
 }
 
 /** An engine, or why this engine cannot run the model with these options (the caller falls back). */

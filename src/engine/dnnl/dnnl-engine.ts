@@ -5,7 +5,8 @@
 // engine-equivalence tests): BN batch statistics and running-statistic blend, PyTorch's cross-entropy
 // with label smoothing, Hinton distillation, feature MSE and attention transfer at any computed value,
 // SGD / Adam / AdamW as torch.optim, frozen parameters, channel masks (soft pruning: weights, gradients
-// and optimizer state masked; masks change between steps through writeState, no rebuild). Anything
+// and optimizer state masked; masks change between steps through writeState, no rebuild), and an
+// extra logits gradient from a host hook (EngineContext.logitsHook: AIP's adversarial term). Anything
 // else (frozen BN) is a reason to fall back to ONNX Runtime.
 
 import type { TrainingGraphOptions } from '../../autodiff/training-graph.js';
@@ -192,6 +193,7 @@ export class DnnlEngine implements StepEngine {
         r = softmaxCrossEntropy(b.logits, batch.labels, n, k, smoothing, b.dlogits);
       }
       let total = r.loss;
+      let featureLoss = 0;
       for (const f of loss?.features ?? []) {
         const dims = plan.dims(f.student);
         const size = dims.reduce((a, v) => a * v, 1);
@@ -208,11 +210,20 @@ export class DnnlEngine implements StepEngine {
         const tv = t.data as Float32Array;
         const weight = f.weight ?? 1;
         const hw = size / (n * dims[1]!);
-        total +=
+        featureLoss +=
           f.kind === 'mse'
             ? featureMse(fb.value, tv, weight, fb.grad)
             : attentionTransfer(fb.value, tv, n, dims[1]!, t.dims[1]!, hw, weight, fb.grad);
         plan.seed(f.student, fb.grad);
+      }
+      total += featureLoss;
+      const terms: Record<string, number> = { logits: r.loss, features: featureLoss };
+      const hook = this.ctx.logitsHook;
+      if (hook) {
+        const teacher = feeds && loss?.distillation ? b.teacher : undefined;
+        const h = hook({ logits: b.logits, teacher, labels: batch.labels, n, k, step }, b.dlogits);
+        total += h.loss;
+        Object.assign(terms, { hook: h.loss }, h.terms);
       }
       plan.seed(this.prog.logits, b.dlogits);
       this.gradients?.reset();
@@ -221,7 +232,7 @@ export class DnnlEngine implements StepEngine {
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
       this.store.maskState();
       this.tuner.done(threads, performance.now() - t0 - teacherMs, n, measured);
-      return { loss: total, correct: r.correct, teacherMs };
+      return { loss: total, correct: r.correct, teacherMs, terms };
     } catch (e) {
       throw dnnlError(e);
     }
