@@ -16,6 +16,19 @@ describe('pare compress methods end to end', () => {
           recipe: {
             ...recipe,
             ...(recipe.every.steps ? { every: { steps: 1 } } : {}),
+            // ga: a small search (test/ga.test.ts checks what it finds).
+            ...(recipe.ga
+              ? {
+                  ga: {
+                    ...recipe.ga,
+                    generations: 8,
+                    samples: 32,
+                    sensitivitySamples: 32,
+                    sensitivityRatios: [0.5],
+                    refine: 2,
+                  },
+                }
+              : {}),
             calibrationSamples: 16,
           },
           target: { kind: 'macs', fraction: 0.6 },
