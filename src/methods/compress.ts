@@ -198,6 +198,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         await record('prune', b, {
           criterion: ga ? `ga (${ga.layers.length} groups; widths from ${sel.criterion})` : sel.criterion,
           ...(sel.candidates ? { candidates: sel.candidates } : {}),
+          ...(ga ? { ga: ga.layers } : {}),
         });
       }
       if (b > 0 && b % loader.chunksPerEpoch === 0 && b < chunks) await record('epoch', b, {});

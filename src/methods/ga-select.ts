@@ -194,6 +194,9 @@ export async function gaSelect(input: GaSelectInput): Promise<{
         chosen = cands[best]!.genes;
       }
       kept.set(id, keptIndices(chosen));
+      input.onStatus?.(
+        `GA ${id}: layer loss of ℓ1's choice ${cost(seeded).toPrecision(4)}, GA's ${cost(chosen).toPrecision(4)}`,
+      );
       layers.push({
         group: id,
         channels: group.size,
