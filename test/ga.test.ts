@@ -8,6 +8,7 @@ import { compressModel } from '../src/methods/compress.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { bernoulli, keptIndices } from '../src/methods/ga.js';
 import { type GaSettings, gaSelect } from '../src/methods/ga-select.js';
+import { pruneModel } from '../src/methods/prune.js';
 import { Session } from '../src/runtime/session.js';
 import { evaluateModel } from '../src/train/evaluate.js';
 import { Rng } from '../src/util/rng.js';
@@ -104,6 +105,25 @@ describe('GA channel selection', () => {
     expect(chosen.loss).toBeCloseTo(Math.min(...layer.refined!), 5);
     expect(layer.chosenLoss!).toBeGreaterThanOrEqual(layer.bestLoss!);
   }, 30_000);
+
+  it("pruneModel with ga: the allocation's widths, the GA's channels, a verified cut", async () => {
+    const { model, group, live } = planted();
+    const common = {
+      criterion: 'l1',
+      target: { kind: 'uniform', ratio: 0.5 } as const,
+      keepResidual: true,
+      calibration,
+      verify: true,
+      threads: 1,
+    };
+    const l1 = await pruneModel(model, common);
+    const ga = await pruneModel(model, { ...common, ga: settings({ generations: 20 }) });
+    expect(ga.verify?.passed).toBe(true);
+    expect(ga.after.macs).toBe(l1.after.macs);
+    for (const [id, k] of l1.allocation.kept) expect(ga.allocation.kept.get(id)!.length).toBe(k.length);
+    expect([...ga.allocation.kept.get(group)!]).toEqual(live);
+    expect(ga.allocation.plan.groups[group]).toEqual(live);
+  }, 60_000);
 
   it('runs end to end through compress (sensitivity order, KD fine-tuning, verified cut, loads in ORT)', async () => {
     const model = buildZooModel('resnet20', { inputShape: [1, 8, 8], classes: 4, seed: 1 });
