@@ -54,6 +54,7 @@ export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
 export { type Dim, Value, type ValueType } from './ir/value.js';
 export type { LayerStats, LinearLayer } from './linear/layer.js';
+export type { SelectLayer, SelectUnit } from './linear/select.js';
 export type { ChannelStats, CollectOptions } from './measure/activation-stats.js';
 export type { EvalResult } from './measure/classification-meter.js';
 export type {
@@ -78,6 +79,9 @@ export type {
   CompressStage,
 } from './methods/compress-types.js';
 export type { DeclaredInterface } from './methods/declared-interface.js';
+export { type GaOptions, type GaResult, gaSearch } from './methods/ga.js';
+export { type LayerLoss, type LossLayer, layerLoss, lossOf } from './methods/ga-fitness.js';
+export { type GaLayer, type GaPlan, type GaSettings, gaPlan } from './methods/ga-select.js';
 export type {
   LatencyAttempt,
   LatencyGoal,
