@@ -69,6 +69,15 @@ export {
   type ApplyToModelOptions,
   applyPlanToModel,
 } from './methods/apply-plan-to-model.js';
+export { type CacpPruneOptions, type CacpPruneResult, cacpPrune } from './methods/cacp.js';
+export type { DdpgOptions } from './methods/cacp-agent.js';
+export {
+  type CacpEpisodeRecord,
+  type CacpSearchOptions,
+  type CacpSearchResult,
+  type CacpTargetResult,
+  cacpSearch,
+} from './methods/cacp-search.js';
 export { compressModel } from './methods/compress.js';
 export { type CompressRecipe, parseRecipe, readRecipe } from './methods/compress-recipe.js';
 export { compressMethodNames, compressRecipe } from './methods/compress-recipes.js';

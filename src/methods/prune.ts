@@ -208,7 +208,8 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     pruned = graphs.get(allocation)!;
   } else {
     let target: AllocationTarget;
-    if (goal.kind === 'criterion') {
+    if (goal.kind === 'criterion' && 'keep' in goal) target = goal;
+    else if (goal.kind === 'criterion') {
       if (!importance.suggestedKeep) {
         throw new PareError(
           'PARE_CONFIG',
