@@ -4,6 +4,7 @@
 // refuse the same values; composite flags (--target with --ratio, --layer-ratio, --search) are
 // combined in prune-options.ts. A new flag is one entry here.
 
+import { z } from 'zod';
 import { criterionNames } from '../criteria/registry.js';
 import { type PruneOptions, pruneOptionSchemas } from '../methods/prune.js';
 import { recipeNames } from '../methods/recipes.js';
@@ -26,11 +27,10 @@ const lib = pruneOptionSchemas;
 export const pruneFlags = {
   output: outputFlag('where to write the pruned model'),
   method: {
-    option: 'method',
     flags: '--method <name>',
-    help: `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
-    schema: lib.method.optional(),
-    notes: [`valid methods: ${recipeNames.join(', ')} (see docs/methods.md)`],
+    help: `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')}; or cacp (one conditional search, one model per --targets rate) (docs/methods.md)`,
+    schema: z.enum([...recipeNames, 'cacp'], { error: 'unknown method' }).optional(),
+    notes: [`valid methods: ${recipeNames.join(', ')}, cacp (see docs/methods.md)`],
   },
   criterion: {
     option: 'criterion',
@@ -43,6 +43,31 @@ export const pruneFlags = {
     flags: '--target <metric=F>',
     help: 'keep this fraction of the MACs, parameters or measured latency (macs=0.5, params=0.5, latency=0.5), or latency-ms=X',
     schema: text,
+  },
+  targets: {
+    flags: '--targets <metric=F,F,...>',
+    help: '--method cacp: several rates from one search, e.g. macs=0.3,0.5,0.7; writes OUT.macs-0.3.onnx, ... and OUT.cacp.json',
+    schema: text,
+  },
+  data: {
+    flags: '--data <spec>',
+    help: '--method cacp: labelled training data (held-out images score candidates, others recalibrate BN)',
+    schema: text,
+  },
+  episodes: {
+    flags: '--episodes <n>',
+    help: '--method cacp: learning episodes after the warm-up (default 100)',
+    schema: fromText(intAtLeast(0)).optional(),
+  },
+  warmup: {
+    flags: '--warmup <n>',
+    help: '--method cacp: random episodes before learning (default 30)',
+    schema: fromText(intAtLeast(0)).optional(),
+  },
+  searchSamples: {
+    flags: '--search-samples <n>',
+    help: '--method cacp: held-out images each candidate is scored on (default 500)',
+    schema: fromText(intAtLeast(1)).optional(),
   },
   ratio: {
     flags: '--ratio <r>',

@@ -4,6 +4,7 @@
 // (docs/methods.md has the full table). Explicit options still override a recipe.
 
 import type { CriterionName } from '../criteria/registry.js';
+import { compressRecipe } from './compress-recipes.js';
 import type { PruneOptions, ResolvedPruneOptions } from './prune.js';
 import type { LeastSquaresRecovery, RecoveryName } from './recoveries.js';
 
@@ -19,6 +20,8 @@ export interface Recipe {
   readonly leastSquares?: LeastSquaresRecovery;
   /** Calibration images the method expects (the user's --calib-samples wins). */
   readonly calibrationSamples: number;
+  /** GA channel selection at the allocation's widths (the `ga` compress recipe's settings). */
+  readonly ga?: boolean;
   /** One line per default: what it is and where it comes from. */
   readonly sources: readonly string[];
 }
@@ -75,6 +78,22 @@ const table = {
       '512 images: our choice (the code: 20 % of the training set)',
     ],
   },
+  ga: {
+    name: 'ga',
+    title:
+      'GA channel pruning (Hu et al., arXiv 1805.11394), without the fine-tuning (pare compress --method ga has it)',
+    criterion: 'l1',
+    search: 'uniform',
+    keepResidual: true,
+    recover: 'bn',
+    ga: true,
+    calibrationSamples: 256,
+    sources: [
+      'GA settings, order and two-step fitness: the ga compress recipe (docs/methods.md, `ga`)',
+      'widths: one ratio for every inner layer (l1 allocation), residual channels kept: our choice',
+      'recovery bn in place of the KD fine-tuning, which needs training (pare compress --method ga): our choice',
+    ],
+  },
 } satisfies Record<string, Recipe>;
 
 export type RecipeName = keyof typeof table;
@@ -95,6 +114,8 @@ export function withRecipe(options: PruneOptions): ResolvedPruneOptions {
   const leastSquares =
     r?.leastSquares || options.leastSquares ? { ...r?.leastSquares, ...options.leastSquares } : undefined;
   const criterionOptions = options.criterionOptions ?? r?.criterionOptions;
+  // The ga recipe selects channels with the ga compress recipe's GA settings.
+  const ga = options.ga ?? (r?.ga ? compressRecipe('ga').ga : undefined);
   return {
     ...options,
     target,
@@ -104,5 +125,6 @@ export function withRecipe(options: PruneOptions): ResolvedPruneOptions {
     ...(keepResidual !== undefined ? { keepResidual } : {}),
     ...(leastSquares ? { leastSquares } : {}),
     ...(criterionOptions ? { criterionOptions } : {}),
+    ...(ga ? { ga } : {}),
   };
 }

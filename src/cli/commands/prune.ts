@@ -16,6 +16,7 @@ import { formatPercent, renderSizeTable, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { ProgressLine, renderEvents, withProgress } from '../progress.js';
+import { pruneCacp } from '../prune-cacp.js';
 import { checkPruneFlags } from '../prune-flags.js';
 import {
   defaultLatencyCache,
@@ -37,6 +38,8 @@ export function pruneCommand(io: CliIO): Command {
     .argument('<model>', 'ONNX model file');
   return addFlags(cmd, pruneFlags).action(async (file: string, raw: Record<string, unknown>) => {
     const opts = readFlags(pruneFlags, raw);
+    if (opts.method === 'cacp') return pruneCacp(file, opts, cmd, io);
+    const method = opts.method;
     checkOutputPaths(
       [{ flag: 'model', path: file }],
       [
@@ -45,6 +48,7 @@ export function pruneCommand(io: CliIO): Command {
         opts.report ? { flag: '--report', path: opts.report } : undefined,
       ],
     );
+    if (opts.targets) throw new PareError('PARE_CONFIG', '--targets is for --method cacp; give one --target');
     if (opts.report) reportFormatOf(opts.report);
     // With --method, what the user did not set comes from the method (pruneModel resolves it).
     const fromMethod = new Set(['criterion', 'recover', 'calibSamples']);
@@ -62,8 +66,7 @@ export function pruneCommand(io: CliIO): Command {
     const calib = opts.calib
       ? calibrationLoader(
           await loadData(opts.calib, 'train', model, opts, 'eval'),
-          samples ??
-            withRecipe({ ...(opts.method ? { method: opts.method } : {}), target }).calibrationSamples,
+          samples ?? withRecipe({ ...(method ? { method } : {}), target }).calibrationSamples,
           opts.seed,
           opts.batch,
         )
@@ -73,6 +76,7 @@ export function pruneCommand(io: CliIO): Command {
     const result = await withProgress(progress, () =>
       pruneModel(model, {
         ...optionsOf(pruneFlags, opts, (key) => !given(key)),
+        ...(method ? { method } : {}),
         onEvent: renderEvents(progress),
         ...(opts.criterionOpt.length > 0
           ? { criterionOptions: parseCriterionOptions(opts.criterionOpt) }
