@@ -18,7 +18,7 @@ import { loadData, resolvePreprocess } from './data-options.js';
 import { formatPercent, renderTable } from './format.js';
 import type { CliIO } from './io.js';
 import { checkOutputPaths } from './output-paths.js';
-import { defaultLatencyCache, parseCriterionOptions } from './prune-options.js';
+import { latencyOptions, parseCriterionOptions } from './prune-options.js';
 import type { PruneFlagValues } from './prune-table.js';
 import { reportFormatOf, writeRunReport } from './report-output.js';
 import { pruneRunRecord } from './run-records.js';
@@ -108,16 +108,7 @@ export async function pruneCacp(
     criterionOptions: parseCriterionOptions(opts.criterionOpt),
     declared,
     ...(opts.fixShape ? { fixShape: true } : {}),
-    ...(opts.latency
-      ? {
-          latency: {
-            batch: opts.latencyBatch,
-            providers: [opts.ep],
-            cacheDir: opts.latencyCache ?? defaultLatencyCache(),
-            ...(threads ? { threads } : {}),
-          },
-        }
-      : {}),
+    ...latencyOptions(opts),
     calibration,
     calibrationSamples: calibSamples,
     recover,

@@ -82,6 +82,16 @@ export function parseCriterionOptions(list: readonly string[]): Record<string, u
   return out;
 }
 
+/** The latency measurement the flags ask for (none with --no-latency). */
+export function latencyOptions(
+  opts: Pick<PruneFlagValues, 'latency' | 'latencyBatch' | 'ep' | 'latencyCache' | 'threads'>,
+): { latency?: NonNullable<PruneOptions['latency']> } {
+  if (!opts.latency) return {};
+  const cacheDir = opts.latencyCache ?? defaultLatencyCache();
+  const threads = opts.threads ? { threads: opts.threads } : {};
+  return { latency: { batch: opts.latencyBatch, providers: [opts.ep], cacheDir, ...threads } };
+}
+
 /** Where per-layer latency tables are cached unless --latency-cache says otherwise. */
 export function defaultLatencyCache(): string {
   return join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'pare', 'latency');

@@ -19,7 +19,7 @@ import { ProgressLine, renderEvents, withProgress } from '../progress.js';
 import { pruneCacp } from '../prune-cacp.js';
 import { checkPruneFlags } from '../prune-flags.js';
 import {
-  defaultLatencyCache,
+  latencyOptions,
   leastSquaresOptions,
   parseCriterionOptions,
   parseTarget,
@@ -83,16 +83,7 @@ export function pruneCommand(io: CliIO): Command {
           : {}),
         target,
         declared,
-        ...(opts.latency
-          ? {
-              latency: {
-                batch: opts.latencyBatch,
-                providers: [opts.ep],
-                cacheDir: opts.latencyCache ?? defaultLatencyCache(),
-                ...(threads ? { threads } : {}),
-              },
-            }
-          : {}),
+        ...latencyOptions(opts),
         ...(calib ? { calibration: calib } : {}),
         leastSquares: leastSquaresOptions(opts),
       }),
