@@ -174,7 +174,7 @@ export class DnnlEngine implements StepEngine {
       plan.input.data.set(x);
       plan.reset();
       this.store.maskForward();
-      for (const f of plan.forward) f();
+      for (const f of plan.forward) await f();
       plan.read(this.prog.logits, b.logits);
       const loss = this.ctx.options.loss;
       const smoothing = loss?.labelSmoothing ?? 0;
@@ -216,7 +216,7 @@ export class DnnlEngine implements StepEngine {
       }
       plan.seed(this.prog.logits, b.dlogits);
       this.gradients?.reset();
-      for (let i = plan.backward.length - 1; i >= 0; i--) plan.backward[i]!();
+      for (let i = plan.backward.length - 1; i >= 0; i--) await plan.backward[i]!();
       this.store.maskGradients();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
       this.store.maskState();

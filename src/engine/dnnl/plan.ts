@@ -23,9 +23,9 @@ export interface PrimitiveInfo {
 
 export interface Plan {
   readonly input: DnnlTensor;
-  readonly forward: readonly (() => void)[];
+  readonly forward: readonly (() => void | Promise<void>)[];
   /** run in reverse */
-  readonly backward: readonly (() => void)[];
+  readonly backward: readonly (() => void | Promise<void>)[];
   readonly primitives: readonly PrimitiveInfo[];
   /** forget last step's gradients */
   reset(): void;
@@ -51,8 +51,8 @@ export function buildPlan(
   const [c0, h0, w0] = prog.inputShape;
   const input = d.alloc([n, c0, h0, w0]);
   const acts = new Map<string, Act>([[prog.input, { t: input, grad: false }]]);
-  const forward: (() => void)[] = [];
-  const backward: (() => void)[] = [];
+  const forward: (() => void | Promise<void>)[] = [];
+  const backward: (() => void | Promise<void>)[] = [];
   const primitives: PrimitiveInfo[] = [];
   /** this step's own gradient buffer of a value, and the owner of each buffer */
   const own = new Map<string, DnnlTensor>();
