@@ -96,6 +96,11 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
     readonly values: readonly string[];
     readonly onStats: (stats: ReadonlyMap<string, ChannelGradientStats>, step: number) => void;
   };
+  /**
+   * Stop after the step in progress when aborted (Ctrl-C): no evaluation, no onEpochEnd; the result
+   * holds the model and state as trained so far and says where it stopped (`interrupted`).
+   */
+  readonly signal?: AbortSignal;
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
 }
@@ -115,6 +120,8 @@ export interface TrainResult {
   readonly unfoldedBatchNorm: readonly string[];
   /** Feature-distillation pairs as resolved. */
   readonly features: readonly ResolvedFeature[];
+  /** Set when `signal` stopped training: the epoch (0-based) it stopped in and its steps done. */
+  readonly interrupted?: { readonly epoch: number; readonly steps: number };
 }
 
 export async function trainModel(
@@ -179,6 +186,7 @@ export async function trainModel(
   let best = -1;
   let sinceBest = 0;
   let current = model;
+  let interrupted: { epoch: number; steps: number } | undefined;
   try {
     for (let epoch = options.resume?.epoch ?? 0; epoch < options.epochs && step < total; epoch++) {
       const t0 = performance.now();
@@ -228,6 +236,15 @@ export async function trainModel(
           },
         });
         stepEnd = performance.now();
+        if (options.signal?.aborted) {
+          interrupted = { epoch, steps: batch.index + 1 };
+          break;
+        }
+      }
+      if (interrupted) {
+        engine.readState(state);
+        current = exported(trainedModel(trainable, tg, state));
+        break;
       }
       const seconds = (performance.now() - t0) / 1000;
       trainedImages += seen;
@@ -268,6 +285,7 @@ export async function trainModel(
     ...(dnnlFallback !== undefined ? { dnnlFallback } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 
