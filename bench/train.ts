@@ -9,7 +9,7 @@
 // Prints one JSON object and a markdown table. Run:
 //   npx tsx bench/train.ts [--workloads resnet20,resnet56,vgg16,mobilenetv2,resnet56-kd,resnet56-kd-at,resnet20-busy]
 //   [--steps 20] [--warmup 3] [--batch 128] [--threads 2] [--data fashion-mnist|random] [--isa AVX2]
-//   [--engine auto|dnnl|nchwc|standard] [--no-torch] [--onednn-log DIR]
+//   [--engine auto|dnnl|nchwc|standard] [--no-torch] [--onednn-log DIR] [--conv-algorithm direct|auto]
 // --onednn-log DIR: both sides run with ONEDNN_VERBOSE=1 (every primitive execution with its time) and
 // write their stdout to DIR/pare-WORKLOAD.log and DIR/torch-WORKLOAD.log; bench/onednn-profile.ts sums
 // them per primitive. The timings then include the logging's cost.
@@ -45,6 +45,7 @@ const { values: args } = parseArgs({
     engine: { type: 'string', default: 'auto' },
     'no-torch': { type: 'boolean', default: false },
     'onednn-log': { type: 'string' },
+    'conv-algorithm': { type: 'string', default: 'direct' },
     child: { type: 'string' },
   },
 });
@@ -112,6 +113,7 @@ async function child(name: string) {
     schedule: { kind: 'cosine' },
     threads,
     engine: args.engine as 'auto' | 'dnnl' | 'nchwc' | 'standard',
+    dnnl: { convAlgorithm: args['conv-algorithm'] === 'auto' ? 'auto' : 'direct' },
     ...kd,
     onEvent: (e) => {
       if (e.kind !== 'step') return;

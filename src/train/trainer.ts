@@ -6,6 +6,7 @@ import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-g
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
+import type { DnnlEngineOptions } from '../engine/dnnl/dnnl-engine.js';
 import { selectEngine } from '../engine/select-engine.js';
 import type { ChannelGradientStats } from '../engine/step-engine.js';
 import type { Model } from '../ir/model.js';
@@ -88,6 +89,8 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
    * 'auto' (default) takes dnnl when it runs the model, else nchwc when the probe passes.
    */
   readonly engine?: 'auto' | 'standard' | 'nchwc' | 'dnnl';
+  /** Settings of the dnnl engine (threads of BN, convolution algorithm). */
+  readonly dnnl?: DnnlEngineOptions;
   /**
    * Per-channel gradient statistics of these values (computed activations), given to `onStats` after
    * every step with its 1-based number (the dnnl engine only: other engines refuse with the reason).
@@ -159,15 +162,19 @@ export async function trainModel(
     label: `${model.path ?? model.graph.name} (evaluation)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
-  const { engine, dnnlFallback } = await selectEngine(options.engine ?? 'auto', {
-    model: trainable,
-    graph: tg,
-    options: graphOptions,
-    ...(options.teacher ? { teacher: options.teacher } : {}),
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
-    label: model.path ?? model.graph.name,
-  });
+  const { engine, dnnlFallback } = await selectEngine(
+    options.engine ?? 'auto',
+    {
+      model: trainable,
+      graph: tg,
+      options: graphOptions,
+      ...(options.teacher ? { teacher: options.teacher } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
+      label: model.path ?? model.graph.name,
+    },
+    options.dnnl,
+  );
   if (options.gradientStats && !engine.readGradientStats) {
     await engine.release();
     throw new PareError(

@@ -435,9 +435,9 @@ struct Op {
   virtual ~Op() = default;
   virtual memory::desc query(const std::string &which) = 0;
   virtual std::string impl(const std::string &which) = 0;
-  // oneDNN 2.6's GEMM-based convolutions (im2col + jit GEMM: first layers, odd shapes) crash when run
-  // on a thread other than the one that created them; those ops run synchronously even when asked
-  // for as async work.
+  // oneDNN 2.6's GEMM-based (im2col + jit GEMM: first layers, odd shapes) and Winograd convolutions
+  // crash when run on a thread other than the one that created them (in their scratchpad); those ops
+  // run synchronously even when asked for as async work.
   virtual bool off_thread() { return true; }
 };
 
@@ -534,7 +534,9 @@ struct ConvOp : Op {
   }
   bool off_thread() override {
     for (const char *w : {"fwd", "bwd_data", "bwd_weights"})
-      if ((training || std::string(w) == "fwd") && impl(w).find("gemm") != std::string::npos) return false;
+      if ((training || std::string(w) == "fwd") &&
+          (impl(w).find("gemm") != std::string::npos || impl(w).find("wino") != std::string::npos))
+        return false;
     return true;
   }
 };

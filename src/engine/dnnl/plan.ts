@@ -45,7 +45,7 @@ export function buildPlan(
   prog: Program,
   store: ParamStore,
   n: number,
-  bnThreads: number,
+  o: { readonly bnThreads: number; readonly convAlgorithm: 'direct' | 'auto' },
   taps: { readonly values: ReadonlySet<string>; readonly seen: GradientTap } | undefined = undefined,
 ): Plan {
   const [c0, h0, w0] = prog.inputShape;
@@ -113,7 +113,8 @@ export function buildPlan(
   const b: BuildContext = {
     d,
     n,
-    bnThreads,
+    bnThreads: o.bnThreads,
+    convAlgorithm: o.convAlgorithm,
     act,
     define: (v, t, grad) => {
       acts.set(v, { t, grad });

@@ -74,6 +74,7 @@ export function convLayer(s: ConvSpec): Layer {
         dilations: s.dilations,
         group: s.group,
         bias: s.b !== undefined,
+        algorithm: s.gemm || s.kernel[0] * s.kernel[1] === 1 ? 'direct' : b.convAlgorithm,
         layout: x.t.format === 'abcd' || s.gemm ? 'any' : x.t,
       });
       b.placeWeights(p, hc);

@@ -53,6 +53,8 @@ export interface BuildContext {
   readonly n: number;
   /** OpenMP threads for batch norm (its blocked kernel spins at barriers; docs/engine-dnnl.md) */
   readonly bnThreads: number;
+  /** 'auto': oneDNN chooses the convolution algorithm (Winograd on AVX-512 for 3×3 at large batch) */
+  readonly convAlgorithm: 'direct' | 'auto';
   act(value: string): Act;
   define(value: string, t: DnnlTensor, grad: boolean): void;
   param(name: string): Param;
