@@ -9,11 +9,15 @@
 // Prints one JSON object and a markdown table. Run:
 //   npx tsx bench/train.ts [--workloads resnet20,resnet56,vgg16,mobilenetv2,resnet56-kd,resnet56-kd-at,resnet20-busy]
 //   [--steps 20] [--warmup 3] [--batch 128] [--threads 2] [--data fashion-mnist|random] [--isa AVX2]
-//   [--engine auto|dnnl|nchwc|standard] [--no-torch]
+//   [--engine auto|dnnl|nchwc|standard] [--no-torch] [--onednn-log DIR] [--conv-algorithm direct|auto]
+// --onednn-log DIR: both sides run with ONEDNN_VERBOSE=1 (every primitive execution with its time) and
+// write their stdout to DIR/pare-WORKLOAD.log and DIR/torch-WORKLOAD.log; bench/onednn-profile.ts sums
+// them per primitive. The timings then include the logging's cost.
 
 import { type ChildProcess, execFile, fork, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { ArrayDataset } from '../src/data/array-dataset.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
@@ -40,6 +44,8 @@ const { values: args } = parseArgs({
     isa: { type: 'string' },
     engine: { type: 'string', default: 'auto' },
     'no-torch': { type: 'boolean', default: false },
+    'onednn-log': { type: 'string' },
+    'conv-algorithm': { type: 'string', default: 'direct' },
     child: { type: 'string' },
   },
 });
@@ -107,6 +113,7 @@ async function child(name: string) {
     schedule: { kind: 'cosine' },
     threads,
     engine: args.engine as 'auto' | 'dnnl' | 'nchwc' | 'standard',
+    dnnl: { convAlgorithm: args['conv-algorithm'] === 'auto' ? 'auto' : 'direct' },
     ...kd,
     onEvent: (e) => {
       if (e.kind !== 'step') return;
@@ -155,7 +162,16 @@ function childEnv(): NodeJS.ProcessEnv {
     // as the CLI sets it (cli/main.ts): idle OpenMP threads sleep; PyTorch gets the same
     OMP_WAIT_POLICY: process.env.OMP_WAIT_POLICY ?? 'passive',
     ...(args.isa ? { ONEDNN_MAX_CPU_ISA: args.isa } : {}),
+    ...(args['onednn-log'] ? { ONEDNN_VERBOSE: '1' } : {}),
   };
+}
+
+/** Where a child's stdout goes: its oneDNN log with --onednn-log, else nowhere. */
+function childStdout(side: 'pare' | 'torch', name: string): 'ignore' | number {
+  const dir = args['onednn-log'];
+  if (!dir) return 'ignore';
+  mkdirSync(dir, { recursive: true });
+  return openSync(join(dir, `${side}-${name}.log`), 'w');
 }
 
 function runPare(name: string): Promise<Record<string, unknown>> {
@@ -164,7 +180,7 @@ function runPare(name: string): Promise<Record<string, unknown>> {
       .slice(2)
       .filter((a, i, all) => a !== '--child' && all[i - 1] !== '--child');
     const p = fork(import.meta.filename, [...forwarded, '--child', name], {
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      stdio: ['ignore', childStdout('pare', name), 'inherit', 'ipc'],
       env: childEnv(),
     });
     let result: Record<string, unknown> = {};
@@ -178,9 +194,25 @@ function runPare(name: string): Promise<Record<string, unknown>> {
   });
 }
 
-async function runTorch(wl: Workload): Promise<Record<string, unknown>> {
+async function runTorch(wl: Workload, name: string): Promise<Record<string, unknown>> {
   const script = new URL('./torch_train.py', import.meta.url).pathname;
-  const { stdout } = await promisify(execFile)(
+  const log = args['onednn-log'] ? join(args['onednn-log'], `torch-${name}.log`) : undefined;
+  const run = log
+    ? (file: string, argv: string[], o: { env: NodeJS.ProcessEnv; maxBuffer: number }) =>
+        new Promise<{ stdout: string }>((resolve, reject) => {
+          const p = spawn(file, argv, {
+            env: o.env,
+            stdio: ['ignore', childStdout('torch', name), 'inherit'],
+          });
+          p.on('error', reject);
+          p.on('exit', (code) =>
+            code === 0
+              ? resolve({ stdout: readFileSync(log, 'utf8') })
+              : reject(new Error(`torch ${name}: ${code}`)),
+          );
+        })
+    : promisify(execFile);
+  const { stdout } = await run(
     '/usr/bin/python3',
     [
       script,
@@ -228,7 +260,7 @@ if (args.child) {
   for (const name of args.workloads.split(',')) {
     const wl = workload(name);
     const pare = await measure(wl.busy, () => runPare(name));
-    const torch = args['no-torch'] ? undefined : await measure(wl.busy, () => runTorch(wl));
+    const torch = args['no-torch'] ? undefined : await measure(wl.busy, () => runTorch(wl, name));
     results[name] = { pare, ...(torch ? { torch } : {}) };
     console.error(JSON.stringify({ [name]: results[name] }));
   }

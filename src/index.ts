@@ -43,6 +43,7 @@ export { BatchLoader } from './data/batch-loader.js';
 export { sampleBalanced } from './data/calibration-sampler.js';
 export { type DataSpec, type OpenDatasetOptions, openDataset, parseDataSpec } from './data/data-spec.js';
 export type { Dataset, SampleShape, Split } from './data/dataset.js';
+export type { DnnlEngineOptions } from './engine/dnnl/dnnl-engine.js';
 export type { ChannelGradientStats, LogitsHook, LogitsHookInput } from './engine/step-engine.js';
 export type { Attribute } from './ir/attribute.js';
 export { GraphBuilder } from './ir/builder.js';

@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { removeTempFiles } from '../util/atomic-write.js';
 import { type CommandFactory, commands } from './commands/index.js';
 import { reportError } from './errors.js';
+import { Interrupted, interrupt } from './interrupt.js';
 import { type CliIO, closeStream, processIO } from './io.js';
 
 export const VERSION = '0.1.0';
@@ -30,6 +31,7 @@ export async function run(argv: readonly string[], io: CliIO = processIO): Promi
     return 0;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;
+    if (err instanceof Interrupted) return err.exitCode;
     return reportError(err, io, debug);
   }
 }
@@ -44,7 +46,8 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 /**
  * What a well-behaved command-line tool owes its shell: Ctrl-C or a kill removes half-written
- * temporary files before exiting (128 + signal number, as shells expect); a reader that stops
+ * temporary files before exiting (128 + signal number, as shells expect; `pare train` first writes a
+ * checkpoint, cli/interrupt.ts); a reader that stops
  * early (`pare inspect m.onnx | head -3`) ends output quietly while the command finishes its work.
  */
 function installProcessHandlers(): void {
@@ -54,6 +57,8 @@ function installProcessHandlers(): void {
     ['SIGHUP', 129],
   ] as const) {
     process.on(signal, () => {
+      // a command that stops cleanly (pare train: checkpoint first) takes the first Ctrl-C
+      if (signal === 'SIGINT' && interrupt()) return;
       removeTempFiles();
       process.exit(code);
     });

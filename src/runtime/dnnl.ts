@@ -96,7 +96,7 @@ export interface DnnlStats {
 
 type Opt<T> = T | null | undefined;
 
-export interface DnnlAddon {
+export interface DnnlAddon extends DnnlAsync {
   version(): string;
   setNumThreads(n: number): void;
   getNumThreads(): number;
@@ -214,6 +214,24 @@ export interface DnnlAddon {
     dw: TensorLike,
     db?: Opt<TensorLike>,
   ): void;
+}
+
+/**
+ * The heavy ops as promises: arguments are bound on the calling thread, the primitives (and any
+ * reorders) run on libuv's thread pool, so the event loop stays free (timers, progress, Ctrl-C).
+ * One call in flight at a time: await each before the next touches the same tensors.
+ */
+export interface DnnlAsync {
+  convForwardAsync(...a: Parameters<DnnlAddon['convForward']>): Promise<void>;
+  convBackwardDataAsync(...a: Parameters<DnnlAddon['convBackwardData']>): Promise<void>;
+  convBackwardWeightsAsync(...a: Parameters<DnnlAddon['convBackwardWeights']>): Promise<void>;
+  bnForwardAsync(...a: Parameters<DnnlAddon['bnForward']>): Promise<void>;
+  bnBackwardAsync(...a: Parameters<DnnlAddon['bnBackward']>): Promise<void>;
+  poolForwardAsync(...a: Parameters<DnnlAddon['poolForward']>): Promise<void>;
+  poolBackwardAsync(...a: Parameters<DnnlAddon['poolBackward']>): Promise<void>;
+  deconvForwardAsync(...a: Parameters<DnnlAddon['deconvForward']>): Promise<void>;
+  deconvBackwardDataAsync(...a: Parameters<DnnlAddon['deconvBackwardData']>): Promise<void>;
+  deconvBackwardWeightsAsync(...a: Parameters<DnnlAddon['deconvBackwardWeights']>): Promise<void>;
 }
 
 export type EltwiseAlgorithm = 'relu' | 'clip' | 'clip_v2' | 'hardswish' | 'logistic' | 'linear';

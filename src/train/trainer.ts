@@ -6,6 +6,7 @@ import type { TrainingGraph, TrainingGraphOptions } from '../autodiff/training-g
 import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
+import type { DnnlEngineOptions } from '../engine/dnnl/dnnl-engine.js';
 import { selectEngine } from '../engine/select-engine.js';
 import type { ChannelGradientStats, LogitsHook } from '../engine/step-engine.js';
 import type { Model } from '../ir/model.js';
@@ -91,6 +92,8 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
    * 'auto' (default) takes dnnl when it runs the model, else nchwc when the probe passes.
    */
   readonly engine?: 'auto' | 'standard' | 'nchwc' | 'dnnl';
+  /** Settings of the dnnl engine (threads of BN, convolution algorithm). */
+  readonly dnnl?: DnnlEngineOptions;
   /**
    * Per-channel gradient statistics of these values (computed activations), given to `onStats` after
    * every step with its 1-based number (the dnnl engine only: other engines refuse with the reason).
@@ -99,6 +102,11 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
     readonly values: readonly string[];
     readonly onStats: (stats: ReadonlyMap<string, ChannelGradientStats>, step: number) => void;
   };
+  /**
+   * Stop after the step in progress when aborted (Ctrl-C): no evaluation, no onEpochEnd; the result
+   * holds the model and state as trained so far and says where it stopped (`interrupted`).
+   */
+  readonly signal?: AbortSignal;
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
   /**
@@ -126,6 +134,8 @@ export interface TrainResult {
   readonly unfoldedBatchNorm: readonly string[];
   /** Feature-distillation pairs as resolved. */
   readonly features: readonly ResolvedFeature[];
+  /** Set when `signal` stopped training: the epoch (0-based) it stopped in and its steps done. */
+  readonly interrupted?: { readonly epoch: number; readonly steps: number };
 }
 
 /** The scalar options trainModel checks (pare train's flags parse with the same schemas). */
@@ -174,16 +184,20 @@ export async function trainModel(
     label: `${model.path ?? model.graph.name} (evaluation)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
-  const { engine, dnnlFallback, logitsHookSkipped } = await selectEngine(options.engine ?? 'auto', {
-    model: trainable,
-    graph: tg,
-    options: graphOptions,
-    ...(options.teacher ? { teacher: options.teacher } : {}),
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
-    label: model.path ?? model.graph.name,
-    ...(options.logitsHook ? { logitsHook: options.logitsHook } : {}),
-  });
+  const { engine, dnnlFallback, logitsHookSkipped } = await selectEngine(
+    options.engine ?? 'auto',
+    {
+      model: trainable,
+      graph: tg,
+      options: graphOptions,
+      ...(options.teacher ? { teacher: options.teacher } : {}),
+      ...(options.threads ? { threads: options.threads } : {}),
+      ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
+      label: model.path ?? model.graph.name,
+      ...(options.logitsHook ? { logitsHook: options.logitsHook } : {}),
+    },
+    options.dnnl,
+  );
   if (options.gradientStats && !engine.readGradientStats) {
     await engine.release();
     throw new PareError(
@@ -202,6 +216,7 @@ export async function trainModel(
   let best = -1;
   let sinceBest = 0;
   let current = model;
+  let interrupted: { epoch: number; steps: number } | undefined;
   try {
     for (let epoch = options.resume?.epoch ?? 0; epoch < options.epochs && step < total; epoch++) {
       const t0 = performance.now();
@@ -252,6 +267,15 @@ export async function trainModel(
           ...(r.terms ? { terms: r.terms } : {}),
         });
         stepEnd = performance.now();
+        if (options.signal?.aborted) {
+          interrupted = { epoch, steps: batch.index + 1 };
+          break;
+        }
+      }
+      if (interrupted) {
+        engine.readState(state);
+        current = exported(trainedModel(trainable, tg, state));
+        break;
       }
       const seconds = (performance.now() - t0) / 1000;
       trainedImages += seen;
@@ -293,6 +317,7 @@ export async function trainModel(
     ...(logitsHookSkipped !== undefined ? { logitsHookSkipped } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
+    ...(interrupted ? { interrupted } : {}),
   };
 }
 

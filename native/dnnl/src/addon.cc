@@ -10,13 +10,17 @@
 // scratch buffer (counted in stats()). Allocate tensors with alloc(layout(handle, 'src'|...)) to keep
 // them in the primitive's preferred (blocked) layout and avoid all reorders.
 //
-// All execution is synchronous on the calling (JS main) thread; oneDNN parallelises with OpenMP.
+// Execution is synchronous on the calling (JS main) thread, or, through the ...Async variants of the
+// heavy ops, on libuv's thread pool: the arguments are bound on the main thread and every reorder and
+// primitive the call would run is queued and run off it (one call in flight at a time: the caller
+// awaits each). oneDNN parallelises with OpenMP either way.
 
 #include <node_api.h>
 #include <omp.h>
 
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <cstring>
 #include <memory>
 #include <stdexcept>
@@ -296,7 +300,12 @@ TensorArg get_tensor(napi_env env, napi_value v, const char *what) {
 
 std::unordered_map<std::string, reorder> g_reorders;
 
-void do_reorder(memory &src, memory &dst) {
+// While an ...Async call binds its arguments: where its reorders and primitive runs are queued.
+std::vector<std::function<void()>> *g_defer = nullptr;
+// setNumThreads's count (the thread pool's threads have their own OpenMP settings).
+int g_num_threads = 0;
+
+void do_reorder_now(memory &src, memory &dst) {
   auto t0 = clk::now();
   std::string key = md_key(src.get_desc()) + md_key(dst.get_desc());
   auto it = g_reorders.find(key);
@@ -305,6 +314,14 @@ void do_reorder(memory &src, memory &dst) {
   strm().wait();
   g_stats.reorders += 1;
   g_stats.reorder_ms += ms_since(t0);
+}
+
+void do_reorder(memory &src, memory &dst) {
+  if (g_defer) {
+    g_defer->push_back([src, dst]() mutable { do_reorder_now(src, dst); });
+    return;
+  }
+  do_reorder_now(src, dst);
 }
 
 // Same logical shape? (plain dims vs primitive dims; allows [oc,ic,kh,kw] vs [g,oc/g,ic/g,kh,kw])
@@ -375,12 +392,20 @@ void finish(OutBind &o) {
   if (o.copy_back) do_reorder(o.prim, o.user);
 }
 
-void run(primitive &p, const std::unordered_map<int, memory> &args) {
+void run_now(primitive &p, const std::unordered_map<int, memory> &args) {
   auto t0 = clk::now();
   p.execute(strm(), args);
   strm().wait();
   g_stats.execs += 1;
   g_stats.exec_ms += ms_since(t0);
+}
+
+void run(primitive &p, const std::unordered_map<int, memory> &args) {
+  if (g_defer) {
+    g_defer->push_back([p, args]() mutable { run_now(p, args); });
+    return;
+  }
+  run_now(p, args);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -410,6 +435,10 @@ struct Op {
   virtual ~Op() = default;
   virtual memory::desc query(const std::string &which) = 0;
   virtual std::string impl(const std::string &which) = 0;
+  // oneDNN 2.6's GEMM-based (im2col + jit GEMM: first layers, odd shapes) and Winograd convolutions
+  // crash when run on a thread other than the one that created them (in their scratchpad); those ops
+  // run synchronously even when asked for as async work.
+  virtual bool off_thread() { return true; }
 };
 
 Op *get_op(napi_env env, napi_value v, const char *kind) {
@@ -502,6 +531,13 @@ struct ConvOp : Op {
     if (w == "bwd_data") return bd_pd.impl_info_str();
     if (w == "bwd_weights") return bw_pd.impl_info_str();
     throw JsError("conv: impl of fwd|bwd_data|bwd_weights");
+  }
+  bool off_thread() override {
+    for (const char *w : {"fwd", "bwd_data", "bwd_weights"})
+      if ((training || std::string(w) == "fwd") &&
+          (impl(w).find("gemm") != std::string::npos || impl(w).find("wino") != std::string::npos))
+        return false;
+    return true;
   }
 };
 
@@ -996,7 +1032,8 @@ ENTRY(js_set_threads) {
   return guard(env, [&] {
     napi_value a[1];
     get_args(env, info, a, 1);
-    omp_set_num_threads(static_cast<int>(get_num(env, a[0])));
+    g_num_threads = static_cast<int>(get_num(env, a[0]));
+    omp_set_num_threads(g_num_threads);
     return js_undefined(env);
   });
 }
@@ -1146,6 +1183,93 @@ CREATE_ENTRY(js_deconv_create, deconv_create)
       return js_undefined(env);                             \
     });                                                     \
   }
+// The same ops as promises: bound here, run on the thread pool (the event loop stays free).
+struct AsyncJob {
+  napi_async_work work = nullptr;
+  napi_deferred deferred = nullptr;
+  std::vector<std::function<void()>> ops;
+  int threads = 0;
+  std::string error;
+};
+
+struct DeferScope {
+  explicit DeferScope(std::vector<std::function<void()>> *q) { g_defer = q; }
+  ~DeferScope() { g_defer = nullptr; }
+};
+
+napi_value start_async(napi_env env, AsyncJob *job) {
+  napi_value promise, name;
+  NAPI_CHECK(napi_create_promise(env, &job->deferred, &promise));
+  NAPI_CHECK(napi_create_string_utf8(env, "pare_dnnl", NAPI_AUTO_LENGTH, &name));
+  NAPI_CHECK(napi_create_async_work(
+      env, nullptr, name,
+      [](napi_env, void *data) {
+        auto *j = static_cast<AsyncJob *>(data);
+        try {
+          int n = j->threads > 0 ? j->threads : g_num_threads;
+          if (n > 0) omp_set_num_threads(n);
+          for (auto &f : j->ops) f();
+        } catch (const dnnl::error &e) {
+          j->error = std::string("oneDNN: ") + e.what() + " (status " + std::to_string((int)e.status) + ")";
+        } catch (const std::exception &e) {
+          j->error = e.what();
+        }
+      },
+      [](napi_env env, napi_status, void *data) {
+        std::unique_ptr<AsyncJob> j(static_cast<AsyncJob *>(data));
+        napi_delete_async_work(env, j->work);
+        if (j->error.empty()) {
+          napi_resolve_deferred(env, j->deferred, js_undefined(env));
+          return;
+        }
+        napi_value code, msg, err;
+        napi_create_string_utf8(env, "PARE_DNNL", NAPI_AUTO_LENGTH, &code);
+        napi_create_string_utf8(env, j->error.c_str(), NAPI_AUTO_LENGTH, &msg);
+        napi_create_error(env, code, msg, &err);
+        napi_reject_deferred(env, j->deferred, err);
+      },
+      job, &job->work));
+  NAPI_CHECK(napi_queue_async_work(env, job->work));
+  return promise;
+}
+
+#define ASYNC_ENTRY(js, T, kind, nargs, minargs, fn)              \
+  ENTRY(js) {                                                       \
+    return guard(env, [&] {                                         \
+      napi_value a[nargs];                                          \
+      get_args(env, info, a, minargs);                              \
+      T *op_ = static_cast<T *>(get_op(env, a[0], kind));           \
+      if (!op_->off_thread()) {                                     \
+        ThreadScope ts_(op_->threads);                              \
+        fn(env, op_, a);                                            \
+        napi_value p;                                               \
+        napi_deferred d;                                            \
+        NAPI_CHECK(napi_create_promise(env, &d, &p));               \
+        NAPI_CHECK(napi_resolve_deferred(env, d, js_undefined(env))); \
+        return p;                                                   \
+      }                                                             \
+      auto job = std::make_unique<AsyncJob>();                      \
+      job->threads = op_->threads;                                  \
+      {                                                             \
+        DeferScope ds(&job->ops);                                   \
+        fn(env, op_, a);                                            \
+      }                                                             \
+      napi_value p = start_async(env, job.get());                   \
+      job.release();                                                \
+      return p;                                                     \
+    });                                                             \
+  }
+ASYNC_ENTRY(js_conv_forward_async, ConvOp, "conv", 5, 5, conv_forward)
+ASYNC_ENTRY(js_conv_backward_data_async, ConvOp, "conv", 4, 4, conv_backward_data)
+ASYNC_ENTRY(js_conv_backward_weights_async, ConvOp, "conv", 5, 4, conv_backward_weights)
+ASYNC_ENTRY(js_bn_forward_async, BnOp, "bn", 8, 7, bn_forward)
+ASYNC_ENTRY(js_bn_backward_async, BnOp, "bn", 11, 10, bn_backward)
+ASYNC_ENTRY(js_pool_forward_async, PoolOp, "pool", 4, 3, pool_forward)
+ASYNC_ENTRY(js_pool_backward_async, PoolOp, "pool", 4, 3, pool_backward)
+ASYNC_ENTRY(js_deconv_forward_async, DeconvOp, "deconv", 5, 5, deconv_forward)
+ASYNC_ENTRY(js_deconv_backward_data_async, DeconvOp, "deconv", 4, 4, deconv_backward_data)
+ASYNC_ENTRY(js_deconv_backward_weights_async, DeconvOp, "deconv", 5, 4, deconv_backward_weights)
+
 EXEC_ENTRY(js_conv_forward, ConvOp, "conv", 5, 5, conv_forward)
 EXEC_ENTRY(js_conv_backward_data, ConvOp, "conv", 4, 4, conv_backward_data)
 EXEC_ENTRY(js_conv_backward_weights, ConvOp, "conv", 5, 4, conv_backward_weights)
@@ -1205,6 +1329,16 @@ NAPI_MODULE_INIT() {
       {"resampleCreate", js_resample_create},
       {"resampleForward", js_resample_forward},
       {"resampleBackward", js_resample_backward},
+      {"convForwardAsync", js_conv_forward_async},
+      {"convBackwardDataAsync", js_conv_backward_data_async},
+      {"convBackwardWeightsAsync", js_conv_backward_weights_async},
+      {"bnForwardAsync", js_bn_forward_async},
+      {"bnBackwardAsync", js_bn_backward_async},
+      {"poolForwardAsync", js_pool_forward_async},
+      {"poolBackwardAsync", js_pool_backward_async},
+      {"deconvForwardAsync", js_deconv_forward_async},
+      {"deconvBackwardDataAsync", js_deconv_backward_data_async},
+      {"deconvBackwardWeightsAsync", js_deconv_backward_weights_async},
       {"deconvCreate", js_deconv_create},
       {"deconvForward", js_deconv_forward},
       {"deconvBackwardData", js_deconv_backward_data},

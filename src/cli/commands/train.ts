@@ -16,6 +16,7 @@ import { PareError } from '../../util/errors.js';
 import { loadData, recordPreprocess } from '../data-options.js';
 import { addFlags, readFlags } from '../flags.js';
 import { formatPercent } from '../format.js';
+import { Interrupted, onInterrupt } from '../interrupt.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { formatEta, ProgressLine } from '../progress.js';
@@ -97,7 +98,15 @@ export function trainCommand(io: CliIO): Command {
         );
       }
     };
+    // Ctrl-C: finish the step, write a checkpoint that --resume restarts the interrupted epoch from
+    const stop = new AbortController();
+    const release = onInterrupt(() => {
+      progress.done();
+      io.err('interrupted: finishing the step, then writing a checkpoint (Ctrl-C again to quit now)');
+      stop.abort();
+    });
     const result = await trainModel(model, train.loader, {
+      signal: stop.signal,
       optimizer: optimizerFrom(opts),
       lr: opts.lr,
       epochs,
@@ -120,8 +129,17 @@ export function trainCommand(io: CliIO): Command {
         recordPreprocess(m, train.preprocess);
         saveCheckpoint(opts.output, m, state, { epoch, seed });
       },
-    });
+    }).finally(release);
     progress.done();
+    if (result.interrupted) {
+      const { epoch, steps } = result.interrupted;
+      recordPreprocess(result.model, train.preprocess);
+      saveCheckpoint(opts.output, result.model, result.state, { epoch: epoch - 1, seed });
+      io.err(
+        `stopped in epoch ${epoch + 1} after ${steps} step(s): wrote ${opts.output} and its checkpoint; --resume restarts epoch ${epoch + 1} from these weights`,
+      );
+      throw new Interrupted();
+    }
     if (opts.engine === 'dnnl' && result.dnnlFallback)
       io.err(`note: the dnnl engine did not run (${result.dnnlFallback}); trained with ${result.engine}`);
     const final = result.model;

@@ -35,6 +35,12 @@ export interface DnnlEngineOptions {
   /** OpenMP threads for batch norm (default 1: its blocked kernel spins at barriers; engine-dnnl.md). */
   readonly bnThreads?: number;
   /**
+   * 'direct' (default): direct convolutions, as PyTorch runs them. 'auto': oneDNN chooses, which on
+   * AVX-512 is its F(4×4, 3×3) Winograd for 3×3 layers at large batch (1.2–2.6× faster per layer on
+   * VGG-16's shapes; docs/benchmarks.md) with a different float32 rounding; on AVX2 the same as direct.
+   */
+  readonly convAlgorithm?: 'direct' | 'auto';
+  /**
    * Measure steps at the most threads and at 1 and keep the faster (default true; thread-tuner.ts).
    * false: always the most threads.
    */
@@ -131,7 +137,7 @@ export class DnnlEngine implements StepEngine {
         this.prog,
         this.store,
         n,
-        this.o.bnThreads ?? 1,
+        { bnThreads: this.o.bnThreads ?? 1, convAlgorithm: this.o.convAlgorithm ?? 'direct' },
         g && { values: g.values, seen: g.seen },
       );
       this.plans.set(n, plan);
@@ -175,7 +181,7 @@ export class DnnlEngine implements StepEngine {
       plan.input.data.set(x);
       plan.reset();
       this.store.maskForward();
-      for (const f of plan.forward) f();
+      for (const f of plan.forward) await f();
       plan.read(this.prog.logits, b.logits);
       const loss = this.ctx.options.loss;
       const smoothing = loss?.labelSmoothing ?? 0;
@@ -227,7 +233,7 @@ export class DnnlEngine implements StepEngine {
       }
       plan.seed(this.prog.logits, b.dlogits);
       this.gradients?.reset();
-      for (let i = plan.backward.length - 1; i >= 0; i--) plan.backward[i]!();
+      for (let i = plan.backward.length - 1; i >= 0; i--) await plan.backward[i]!();
       this.store.maskGradients();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
       this.store.maskState();

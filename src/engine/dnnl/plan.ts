@@ -23,9 +23,9 @@ export interface PrimitiveInfo {
 
 export interface Plan {
   readonly input: DnnlTensor;
-  readonly forward: readonly (() => void)[];
+  readonly forward: readonly (() => void | Promise<void>)[];
   /** run in reverse */
-  readonly backward: readonly (() => void)[];
+  readonly backward: readonly (() => void | Promise<void>)[];
   readonly primitives: readonly PrimitiveInfo[];
   /** forget last step's gradients */
   reset(): void;
@@ -45,14 +45,14 @@ export function buildPlan(
   prog: Program,
   store: ParamStore,
   n: number,
-  bnThreads: number,
+  o: { readonly bnThreads: number; readonly convAlgorithm: 'direct' | 'auto' },
   taps: { readonly values: ReadonlySet<string>; readonly seen: GradientTap } | undefined = undefined,
 ): Plan {
   const [c0, h0, w0] = prog.inputShape;
   const input = d.alloc([n, c0, h0, w0]);
   const acts = new Map<string, Act>([[prog.input, { t: input, grad: false }]]);
-  const forward: (() => void)[] = [];
-  const backward: (() => void)[] = [];
+  const forward: (() => void | Promise<void>)[] = [];
+  const backward: (() => void | Promise<void>)[] = [];
   const primitives: PrimitiveInfo[] = [];
   /** this step's own gradient buffer of a value, and the owner of each buffer */
   const own = new Map<string, DnnlTensor>();
@@ -113,7 +113,8 @@ export function buildPlan(
   const b: BuildContext = {
     d,
     n,
-    bnThreads,
+    bnThreads: o.bnThreads,
+    convAlgorithm: o.convAlgorithm,
     act,
     define: (v, t, grad) => {
       acts.set(v, { t, grad });

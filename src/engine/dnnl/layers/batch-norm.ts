@@ -37,17 +37,28 @@ export function lowerBatchNorm(node: Node, ctx: LowerContext): Layer | string {
       const unbias = count / Math.max(count - 1, 1);
       const out = d.alloc(xa.t);
       b.define(y, out, true);
-      b.forward(() => {
-        d.bnForward(hb, xa.t, data(live(sp)), data(live(bp)), out, mean, vr);
+      b.forward(async () => {
+        await d.bnForwardAsync(hb, xa.t, data(live(sp)), data(live(bp)), out, mean, vr);
         for (let i = 0; i < c; i++) {
           run.mean[i] = m * run.mean[i]! + k * mean[i]!;
           run.var[i] = m * run.var[i]! + k * vr[i]! * unbias;
         }
       });
-      b.backward(() => {
+      b.backward(async () => {
         const dy = b.gradOf(y);
         const dx = b.target(x);
-        d.bnBackward(hb, dy, xa.t, data(live(sp)), data(live(bp)), mean, vr, dx, data(sp.g), data(bp.g));
+        await d.bnBackwardAsync(
+          hb,
+          dy,
+          xa.t,
+          data(live(sp)),
+          data(live(bp)),
+          mean,
+          vr,
+          dx,
+          data(sp.g),
+          data(bp.g),
+        );
         if (xa.grad) b.contribute(x, dx);
       });
     },

@@ -67,13 +67,13 @@ export function lowerConvTranspose(node: Node, ctx: LowerContext): Layer | strin
       const bias = b ? bc.param(b) : undefined;
       const out = d.alloc(d.layout(hd, 'dst'));
       bc.define(y, out, true);
-      bc.forward(() => d.deconvForward(hd, xa.t, live(p), bias ? data(live(bias)) : null, out));
-      bc.backward(() => {
+      bc.forward(() => d.deconvForwardAsync(hd, xa.t, live(p), bias ? data(live(bias)) : null, out));
+      bc.backward(async () => {
         const dy = bc.gradOf(y);
-        d.deconvBackwardWeights(hd, xa.t, dy, p.g, bias ? data(bias.g) : null);
+        await d.deconvBackwardWeightsAsync(hd, xa.t, dy, p.g, bias ? data(bias.g) : null);
         if (xa.grad) {
           const dx = bc.target(x);
-          d.deconvBackwardData(hd, dy, live(p), dx);
+          await d.deconvBackwardDataAsync(hd, dy, live(p), dx);
           bc.contribute(x, dx);
         }
       });

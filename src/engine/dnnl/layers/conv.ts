@@ -74,6 +74,7 @@ export function convLayer(s: ConvSpec): Layer {
         dilations: s.dilations,
         group: s.group,
         bias: s.b !== undefined,
+        algorithm: s.gemm || s.kernel[0] * s.kernel[1] === 1 ? 'direct' : b.convAlgorithm,
         layout: x.t.format === 'abcd' || s.gemm ? 'any' : x.t,
       });
       b.placeWeights(p, hc);
@@ -81,13 +82,13 @@ export function convLayer(s: ConvSpec): Layer {
       const bias = s.b ? b.param(s.b) : undefined;
       const y = d.alloc(d.layout(hc, 'dst'));
       b.define(s.y, y, true);
-      b.forward(() => d.convForward(hc, x.t, live(p), bias ? data(live(bias)) : null, y));
-      b.backward(() => {
+      b.forward(() => d.convForwardAsync(hc, x.t, live(p), bias ? data(live(bias)) : null, y));
+      b.backward(async () => {
         const dy = b.gradOf(s.y);
-        d.convBackwardWeights(hc, x.t, dy, p.g, bias ? data(bias.g) : null);
+        await d.convBackwardWeightsAsync(hc, x.t, dy, p.g, bias ? data(bias.g) : null);
         if (x.grad) {
           const dx = b.target(s.x);
-          d.convBackwardData(hc, dy, live(p), dx);
+          await d.convBackwardDataAsync(hc, dy, live(p), dx);
           b.contribute(s.x, dx);
         }
       });

@@ -53,15 +53,18 @@ export interface BuildContext {
   readonly n: number;
   /** OpenMP threads for batch norm (its blocked kernel spins at barriers; docs/engine-dnnl.md) */
   readonly bnThreads: number;
+  /** 'auto': oneDNN chooses the convolution algorithm (Winograd on AVX-512 for 3×3 at large batch) */
+  readonly convAlgorithm: 'direct' | 'auto';
   act(value: string): Act;
   define(value: string, t: DnnlTensor, grad: boolean): void;
   param(name: string): Param;
   running(name: string): RunningStats;
   /** Conv/Gemm weights take the layout of the first primitive that uses them. */
   placeWeights(p: Param, conv: Handle<'conv' | 'deconv'>): void;
-  forward(f: () => void): void;
+  /** A step awaits each closure: the heavy ops run as the addon's async work (event loop free). */
+  forward(f: () => void | Promise<void>): void;
   /** Registered in forward order, run in reverse. */
-  backward(f: () => void): void;
+  backward(f: () => void | Promise<void>): void;
   /** The gradient that reached `value` (all contributions summed). */
   gradOf(value: string): DnnlTensor;
   /** A buffer for one contribution to `value`'s gradient; hand it to contribute() once written. */

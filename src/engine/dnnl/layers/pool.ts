@@ -69,11 +69,11 @@ function pool(
       const out = d.alloc(d.layout(hp, 'dst'));
       const ws = mode === 'max' ? d.alloc(d.layout(hp, 'workspace')) : null;
       b.define(y, out, xa.grad);
-      b.forward(() => d.poolForward(hp, xa.t, out, ws));
+      b.forward(() => d.poolForwardAsync(hp, xa.t, out, ws));
       if (xa.grad)
-        b.backward(() => {
+        b.backward(async () => {
           const dx = b.target(x);
-          d.poolBackward(hp, b.gradOf(y), dx, ws);
+          await d.poolBackwardAsync(hp, b.gradOf(y), dx, ws);
           b.contribute(x, dx);
         });
     },

@@ -15,7 +15,7 @@ import { Tensor } from '../../../ir/tensor.js';
 import { type HostTensor, Session } from '../../../runtime/session.js';
 import { Rng } from '../../../util/rng.js';
 import { teacherRunner } from '../../teacher-runner.js';
-import { prepareDnnl } from '../dnnl-engine.js';
+import { type DnnlEngineOptions, prepareDnnl } from '../dnnl-engine.js';
 
 /**
  * Stem conv (bias), max-pool, grouped conv, depthwise conv + ReLU6 (Clip), avg-pool with padding,
@@ -73,9 +73,10 @@ export async function compare(
     teacher?: Model;
     /** state entries (masks) set on both engines before step s */
     before?: (s: number, tg: TrainingGraph) => Map<string, HostTensor>;
+    engine?: DnnlEngineOptions;
   } = {},
 ) {
-  const { teacher, before, ...rest } = extra;
+  const { teacher, before, engine: engineOptions, ...rest } = extra;
   const options: TrainingGraphOptions = {
     ...rest,
     optimizer,
@@ -85,7 +86,7 @@ export async function compare(
   const session = await Session.create(tg.model, { threads: 1 });
   const ortState = initialState(tg);
   const ctx = { model, graph: tg, options, threads: 1, label: 'test', ...(teacher ? { teacher } : {}) };
-  const plan = await prepareDnnl(ctx);
+  const plan = await prepareDnnl(ctx, engineOptions);
   if ('reason' in plan) throw new Error(plan.reason);
   const engine = plan.engine;
   engine.writeState(ortState);
