@@ -5,6 +5,7 @@
 // wall time, the CPU model and the load. Prints one JSON object on stdout, one line per run on stderr.
 // Run: nice -n 10 npx tsx bench/ga.ts [--models assets/demo/fmnist-resnet20.onnx,/tmp/r56.onnx]
 //      [--seeds 0,1] [--train-images 2000] [--epochs 1] [--test-images 1000] [--target 0.5]
+//      [--methods l1-oneshot,ga] [--widths allocation|sensitivity] [--order sensitivity|network]
 
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +37,8 @@ const { values } = parseArgs({
     generations: { type: 'string', default: '40' },
     refine: { type: 'string', default: '4' },
     order: { type: 'string', default: 'sensitivity' },
+    // allocation: ℓ1's uniform widths (the comparison at equal widths); sensitivity: the paper's per-layer rates.
+    widths: { type: 'string', default: 'allocation' },
   },
 });
 const threads = Number(values.threads);
@@ -76,6 +79,7 @@ for (const path of list(values.models)) {
               generations: Number(values.generations),
               refine: Number(values.refine),
               order: values.order as 'sensitivity' | 'network',
+              widths: values.widths as 'allocation' | 'sensitivity',
             },
           }
         : shipped;
@@ -164,6 +168,7 @@ process.stdout.write(
         generations: Number(values.generations),
         refine: Number(values.refine),
         order: values.order,
+        widths: values.widths,
       },
       results,
     },
