@@ -3,6 +3,7 @@
 
 import { PareError } from '../util/errors.js';
 import { type CompressRecipe, parseRecipe } from './compress-recipe.js';
+import aip from './recipes/aip.json' with { type: 'json' };
 import fpgm from './recipes/fpgm.json' with { type: 'json' };
 import ga from './recipes/ga.json' with { type: 'json' };
 import groupFisher from './recipes/group-fisher.json' with { type: 'json' };
@@ -20,6 +21,7 @@ const shipped = {
   'group-fisher': groupFisher,
   'l1-oneshot': l1Oneshot,
   ucp,
+  aip,
   ga,
 } as const satisfies Record<string, unknown>;
 

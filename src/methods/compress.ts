@@ -24,6 +24,7 @@ import { unfoldForTraining } from '../train/unfold-for-training.js';
 import { PareError } from '../util/errors.js';
 import { ChannelMap } from './channel-masks.js';
 import { ChunkLoader } from './chunk-loader.js';
+import { aipTraining, LossLog } from './compress-aip.js';
 import {
   fromRecord,
   readCompressCheckpoint,
@@ -81,6 +82,13 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     masked: map.maskedParams(),
   };
   const tg = buildTrainingGraph(trainable, graphOptions);
+  const aip = aipTraining(r, original, {
+    teacher,
+    stepsPerInterval: eventEvery * loader.steps,
+    seed,
+    resume: o.checkpoint?.resume === true,
+  });
+  const losses = new LossLog();
   const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
 
   let state: Map<string, HostTensor> = initialState(tg);
@@ -129,12 +137,17 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
       widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
       ...stageCosts(c, base),
       ...(accuracy !== undefined ? { accuracy } : {}),
+      ...(kind === 'prune' ? {} : lossesOf()),
       seconds: seconds(),
     };
     stages.push(stage);
     o.onEvent?.({ kind: 'stage', stage });
   };
   const fold = (m: Model) => (unfolded ? unfolded.fold(m) : m);
+  const lossesOf = () => {
+    const l = losses.take();
+    return l ? { losses: l } : {};
+  };
 
   // GA (Hu et al. 2018): the groups' order from the original network (the same after a resume); each
   // event chooses the channels of its share of the groups, at the widths the allocation gave.
@@ -187,6 +200,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         });
         const ga = r.ga && gaOrder ? await gaEvent(sel.kept, event, gaOrder) : undefined;
         kept = ga?.kept ?? sel.kept;
+        aip?.game?.restart(b * loader.steps + 1);
         if (r.schedule === 'soft') {
           map.zeroState(tg, state, kept, 'filters');
           map.setMasks(tg, state, r.soft === 'mask' ? kept : new Map());
@@ -226,9 +240,11 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         unfoldBatchNorm: false,
         ...threads,
         ...(o.engine ? { engine: o.engine } : {}),
+        ...aip?.train,
         resume: { state, epoch: b },
         onEvent: (event) => {
           if (o.signal?.aborted) throw interrupted(o, b);
+          losses.add(event);
           o.onEvent?.({ kind: 'train', chunk: b, chunks, event });
         },
         onEpochEnd: (_m, _epoch, s) => {
@@ -279,6 +295,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
     ...stageCosts(after, before),
     ...(accuracy !== undefined ? { accuracy } : {}),
+    ...lossesOf(),
     seconds: seconds(),
   };
   stages.push(finalStage);
@@ -293,6 +310,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     stages,
     engine: last?.engine ?? 'none (no training chunk ran in this call)',
     ...(last?.dnnlFallback !== undefined ? { dnnlFallback: last.dnnlFallback } : {}),
+    ...(last?.logitsHookSkipped !== undefined ? { adversarialSkipped: last.logitsHookSkipped } : {}),
     chunks,
     stepsPerChunk: loader.steps,
     seconds: seconds(),

@@ -4,9 +4,9 @@
 
 import { type Allocation, type AllocationTarget, allocate } from '../allocate/allocate.js';
 import type { AllocationConstraints } from '../allocate/constraints.js';
-import { CostModel } from '../allocate/cost-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { CostModel } from '../analysis/cost-model.js';
 import { createPlan } from '../analysis/plan.js';
 import { valueKeeps } from '../analysis/value-keeps.js';
 import { type Importance, importanceWithCalibration } from '../criteria/importance.js';
@@ -208,7 +208,8 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
     pruned = graphs.get(allocation)!;
   } else {
     let target: AllocationTarget;
-    if (goal.kind === 'criterion') {
+    if (goal.kind === 'criterion' && 'keep' in goal) target = goal;
+    else if (goal.kind === 'criterion') {
       if (!importance.suggestedKeep) {
         throw new PareError(
           'PARE_CONFIG',
