@@ -5,6 +5,8 @@
 // wall time, the CPU model and the load. Prints one JSON object on stdout, one line per run on stderr.
 // Run: nice -n 10 npx tsx bench/ga.ts [--models assets/demo/fmnist-resnet20.onnx,/tmp/r56.onnx]
 //      [--seeds 0,1] [--train-images 2000] [--epochs 1] [--test-images 1000] [--target 0.5]
+//      [--methods l1-oneshot,ga] [--widths allocation|sensitivity] [--order sensitivity|network]
+//      [--schedule oneshot|iterative --every-steps 2]
 
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -36,6 +38,12 @@ const { values } = parseArgs({
     generations: { type: 'string', default: '40' },
     refine: { type: 'string', default: '4' },
     order: { type: 'string', default: 'sensitivity' },
+    // allocation: ℓ1's uniform widths (the comparison at equal widths); sensitivity: the paper's per-layer rates.
+    widths: { type: 'string', default: 'allocation' },
+    // iterative: the groups spread over prune events every --every-steps steps in the first half of the
+    // run (the paper fine-tunes after every layer), the same total training as oneshot.
+    schedule: { type: 'string', default: 'oneshot' },
+    'every-steps': { type: 'string', default: '2' },
   },
 });
 const threads = Number(values.threads);
@@ -76,7 +84,15 @@ for (const path of list(values.models)) {
               generations: Number(values.generations),
               refine: Number(values.refine),
               order: values.order as 'sensitivity' | 'network',
+              widths: values.widths as 'allocation' | 'sensitivity',
             },
+            ...(values.schedule === 'iterative'
+              ? {
+                  schedule: 'iterative' as const,
+                  every: { steps: Number(values['every-steps']) },
+                  pruneFraction: 0.5,
+                }
+              : {}),
           }
         : shipped;
       const train = new BatchLoader(subset, {
@@ -97,7 +113,10 @@ for (const path of list(values.models)) {
         engine: values.engine as 'auto',
       });
       const seconds = (performance.now() - t0) / 1000;
+      // The first prune event (oneshot: the whole cut; iterative: its first share of the groups).
       const cut = r.stages.find((s) => s.kind === 'prune')!;
+      const events = r.stages.filter((s) => s.kind === 'prune');
+      const gaLayers = events.flatMap((s) => s.ga ?? []);
       const row = {
         method,
         seed,
@@ -105,18 +124,19 @@ for (const path of list(values.models)) {
         top1: r.stages.at(-1)!.accuracy,
         macs: r.after.macs / r.before.macs,
         params: r.after.params / r.before.params,
-        widths: cut.widths,
+        widths: events.at(-1)!.widths,
+        events: events.length,
         seconds,
         engine: r.engine,
         verified: r.verify?.passed ?? false,
         // ga: Σ over groups of the layer-wise loss (step 1) of ℓ1's choice and of the GA's choice.
-        ...(cut.ga
+        ...(gaLayers.length > 0
           ? {
               layerLoss: {
-                l1: cut.ga.reduce((t, l) => t + (l.criterionLoss ?? 0), 0),
-                ga: cut.ga.reduce((t, l) => t + (l.chosenLoss ?? 0), 0),
+                l1: gaLayers.reduce((t, l) => t + (l.criterionLoss ?? 0), 0),
+                ga: gaLayers.reduce((t, l) => t + (l.chosenLoss ?? 0), 0),
               },
-              ga: cut.ga,
+              ga: gaLayers,
             }
           : {}),
       };
@@ -164,6 +184,9 @@ process.stdout.write(
         generations: Number(values.generations),
         refine: Number(values.refine),
         order: values.order,
+        widths: values.widths,
+        schedule: values.schedule,
+        everySteps: Number(values['every-steps']),
       },
       results,
     },

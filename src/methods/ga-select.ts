@@ -11,7 +11,7 @@ import { linearConsumers, selectLayers } from '../criteria/linear-consumers.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { deriveSeed } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
-import { linearLayer, readLinear } from '../linear/layer.js';
+import { type LayerStats, linearLayer, readLinear } from '../linear/layer.js';
 import { LayerStatsAccumulator } from '../measure/layer-stats.js';
 import { Session } from '../runtime/session.js';
 import { PareError } from '../util/errors.js';
@@ -195,7 +195,7 @@ export async function gaSelect(input: GaSelectInput): Promise<{
       }
       kept.set(id, keptIndices(chosen));
       input.onStatus?.(
-        `GA ${id}: layer loss of ℓ1's choice ${cost(seeded).toPrecision(4)}, GA's ${cost(chosen).toPrecision(4)}`,
+        `GA ${id}: layer loss of the criterion's choice ${cost(seeded).toPrecision(4)}, GA's ${cost(chosen).toPrecision(4)}`,
       );
       layers.push({
         group: id,
@@ -266,7 +266,7 @@ function selectLayersWithBias(
   current: Model,
   group: ChannelAnalysis['groups'][number],
   maxFeatures: number,
-  stats: ReadonlyMap<string, import('../linear/layer.js').LayerStats>,
+  stats: ReadonlyMap<string, LayerStats>,
 ): LossLayer[] {
   const sel = selectLayers(current.graph, group, maxFeatures, (n) => stats.get(n));
   if ('skip' in sel) throw new PareError('PARE_INTERNAL', `GA selection: ${sel.skip}`);
