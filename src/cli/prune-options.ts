@@ -20,6 +20,12 @@ export interface PruneCliOptions extends DataCliOptions {
   lsRidge?: string;
   lsFeatures?: string;
   target?: string;
+  /** --method cacp: several rates (macs=0.3,0.5,0.7), the labelled data and the search budget. */
+  targets?: string;
+  data?: string;
+  episodes?: string;
+  warmup?: string;
+  searchSamples?: string;
   ratio?: string;
   global?: boolean;
   search?: string;

@@ -26,6 +26,19 @@ export interface StepResult {
   readonly terms?: Readonly<Record<string, number>>;
 }
 
+/**
+ * Per-channel loss-gradient statistics of one value over one step's batch, with s[n, c] =
+ * N·Σ_hw a·∂L/∂a (the per-sample gradient when samples are independent; L is the batch-mean loss the
+ * step trains on, distillation terms included), as src/measure/gradient-stats.ts measures them.
+ */
+export interface ChannelGradientStats {
+  /** Σ_n s[n, c] (Taylor: |sum| / samples) */
+  readonly sum: Float64Array;
+  /** Σ_n s[n, c]² (Fisher) */
+  readonly fisher: Float64Array;
+  readonly samples: number;
+}
+
 /** What a logits hook sees: this step's student logits [N, K], the teacher's when distilling, the labels. */
 export interface LogitsHookInput {
   readonly logits: Float32Array;
@@ -57,6 +70,11 @@ export interface StepEngine {
   /** Take every entry of `state` present (start, resume, masks changed between steps). */
   writeState(state: ReadonlyMap<string, HostTensor>): void;
   release(): Promise<void>;
+  /**
+   * The last step's gradient statistics of each value in `EngineContext.gradientStats` (an optional
+   * capability: engines without it leave it undefined, and prepare with those values says why).
+   */
+  readGradientStats?(): ReadonlyMap<string, ChannelGradientStats>;
 }
 
 /** What an engine is prepared from. */
@@ -71,6 +89,11 @@ export interface EngineContext {
   readonly threads?: number;
   /** For messages: the model's file or graph name. */
   readonly label: string;
+  /**
+   * Values (computed activations) whose per-channel gradient statistics each step records
+   * (readGradientStats). The gradient is the value's whole gradient, every consumer's summed.
+   */
+  readonly gradientStats?: readonly string[];
   /** An extra logits gradient each step (engines that cannot run it are not chosen for it: selectEngine). */
   readonly logitsHook?: LogitsHook;
 }

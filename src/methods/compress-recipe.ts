@@ -127,6 +127,33 @@ export const recipeSchema = z.strictObject({
         }),
     })
     .optional(),
+  /**
+   * GA channel pruning (Hu et al. 2018): at each prune event the allocation's widths are kept and a
+   * genetic algorithm chooses the channels, group by group (ga-select.ts). oneshot: every group at
+   * event 0; iterative: the groups spread over the events (fine-tuning between them, as the paper).
+   */
+  ga: z
+    .strictObject({
+      population: z.number().int().min(2).default(50),
+      generations: z.number().int().min(0).default(40),
+      crossover: z.number().min(0).max(1).default(0.8),
+      /** Per-gene swap probability; null: 1/n for a group of n channels. */
+      mutation: z.number().min(0).max(1).nullable().default(null),
+      elite: z.number().int().min(0).default(2),
+      tournament: z.number().int().min(1).default(2),
+      patience: z.number().int().min(1).optional(),
+      refine: z.number().int().min(0).default(4),
+      refineSamples: z.number().int().min(1).default(256),
+      samples: z.number().int().min(1).default(256),
+      order: z.enum(['sensitivity', 'network']).default('sensitivity'),
+      widths: z.enum(['allocation', 'sensitivity']).default('allocation'),
+      sensitivityRatios: z.array(z.number().gt(0).lt(1)).min(1).default([0.25, 0.5, 0.75]),
+      sensitivitySamples: z.number().int().min(1).default(256),
+      seedCriterion: z.boolean().default(true),
+      maxFeatures: z.number().int().min(1).default(4096),
+    })
+    .nullable()
+    .default(null),
   /** Where each default comes from (shown in docs/methods.md). */
   sources: z.record(z.string(), z.string()).default({}),
 });

@@ -4,6 +4,7 @@
 // forced to stay removed.
 
 import { allocate } from '../allocate/allocate.js';
+import type { SensitivityCurves } from '../allocate/sensitivity-curves.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { importanceWithCalibration } from '../criteria/importance.js';
 import { BatchLoader, deriveSeed } from '../data/batch-loader.js';
@@ -28,6 +29,8 @@ export interface SelectInput {
   readonly threads?: number;
   /** Kept widths are multiples of this (allocation constraint). */
   readonly roundTo?: number;
+  /** Sensitivity curves: the target is met by a threshold on them instead of the recipe's search. */
+  readonly curves?: SensitivityCurves;
 }
 
 export interface Selection {
@@ -69,7 +72,11 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
       imp.scores,
       aip?.k !== undefined
         ? { kind: 'criterion', keep: keptAbove(imp.scores, aip.k) }
-        : { kind: s.target.kind, fraction: s.target.fraction, search: s.recipe.search },
+        : {
+            kind: s.target.kind,
+            fraction: s.target.fraction,
+            ...(s.curves ? { search: 'sensitivity', curves: s.curves } : { search: s.recipe.search }),
+          },
       { keepResidual: s.recipe.keepResidual, ...(s.roundTo ? { roundTo: s.roundTo } : {}) },
     );
     picks.push({

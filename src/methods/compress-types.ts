@@ -8,6 +8,7 @@ import type { CostReport } from '../ops/costs.js';
 import type { VerifyResult } from '../surgery/verify.js';
 import type { TrainEvent } from '../train/trainer.js';
 import type { CompressRecipe } from './compress-recipe.js';
+import type { GaLayer } from './ga-select.js';
 
 export interface CompressOptions {
   readonly recipe: CompressRecipe;
@@ -49,6 +50,8 @@ export interface CompressStage {
   readonly epoch: number;
   readonly criterion?: string;
   readonly candidates?: readonly { readonly criterion: string; readonly loss: number }[];
+  /** ga: per group, the layer-wise loss of the criterion's choice and of the GA's (ga-select.ts). */
+  readonly ga?: readonly GaLayer[];
   /** Kept channels per pruned group. */
   readonly widths: Readonly<Record<string, number>>;
   readonly macs: number;

@@ -39,6 +39,7 @@ import {
   stageCosts,
 } from './compress-types.js';
 import { compressUcp } from './compress-ucp.js';
+import { type GaPlan, gaPlan, gaSelect } from './ga-select.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
 class ChunkDone extends Error {}
@@ -148,14 +149,38 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     return l ? { losses: l } : {};
   };
 
+  // GA (Hu et al. 2018): the groups' order from the original network (the same after a resume); each
+  // event chooses the channels of its share of the groups, at the widths the allocation gave.
+  let gaOrder: GaPlan | undefined;
+  const gaEvent = async (widths: ReadonlyMap<string, Int32Array>, progress: number, p: GaPlan) => {
+    const order = p.order.filter((id) => widths.has(id));
+    const done = order.filter((id) => kept.has(id)).length;
+    const upto = Math.max(done, Math.ceil(order.length * progress - 1e-9));
+    return gaSelect({
+      model: trainedModel(trainable, tg, state),
+      original: trainable,
+      analysis,
+      map,
+      groups: order.slice(done, upto),
+      widths,
+      kept: new Map(order.slice(0, done).map((id) => [id, kept.get(id)!])),
+      calibration: o.calibration,
+      settings: r.ga!,
+      seed,
+      ...threads,
+      onStatus: (text) => o.onEvent?.({ kind: 'status', text }),
+    });
+  };
+
   let last: TrainResult | undefined;
   for (let b = first; b <= chunks; b++) {
     if (b > first || !resumed) {
       const event = events.get(b);
       if (event !== undefined) {
         o.onEvent?.({ kind: 'status', text: `prune event at chunk ${b}/${chunks}` });
+        if (r.ga && !gaOrder) gaOrder = await gaPlan(trainable, analysis, o.calibration, r.ga, o.threads);
         const fraction =
-          r.schedule === 'iterative'
+          r.schedule === 'iterative' && !r.ga
             ? r.ratioSchedule === 'linear'
               ? 1 - (1 - o.target.fraction) * event
               : o.target.fraction ** event
@@ -171,8 +196,10 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           ...(r.schedule === 'iterative' ? { removed } : {}),
           ...threads,
           roundTo,
+          ...(gaOrder?.curves ? { curves: gaOrder.curves } : {}),
         });
-        kept = sel.kept;
+        const ga = r.ga && gaOrder ? await gaEvent(sel.kept, event, gaOrder) : undefined;
+        kept = ga?.kept ?? sel.kept;
         aip?.game?.restart(b * loader.steps + 1);
         if (r.schedule === 'soft') {
           map.zeroState(tg, state, kept, 'filters');
@@ -183,8 +210,9 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           removed = new Map([...kept].map(([id, k]) => [id, dropped(analysis, id, k)]));
         }
         await record('prune', b, {
-          criterion: sel.criterion,
+          criterion: ga ? `ga (${ga.layers.length} groups; widths from ${sel.criterion})` : sel.criterion,
           ...(sel.candidates ? { candidates: sel.candidates } : {}),
+          ...(ga ? { ga: ga.layers } : {}),
         });
       }
       if (b > 0 && b % loader.chunksPerEpoch === 0 && b < chunks) await record('epoch', b, {});

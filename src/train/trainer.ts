@@ -7,7 +7,7 @@ import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { selectEngine } from '../engine/select-engine.js';
-import type { LogitsHook } from '../engine/step-engine.js';
+import type { ChannelGradientStats, LogitsHook } from '../engine/step-engine.js';
 import type { Model } from '../ir/model.js';
 import type { EvalResult } from '../measure/classification-meter.js';
 import type { HostTensor, SessionOptions } from '../runtime/session.js';
@@ -90,6 +90,14 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
    * 'auto' (default) takes dnnl when it runs the model, else nchwc when the probe passes.
    */
   readonly engine?: 'auto' | 'standard' | 'nchwc' | 'dnnl';
+  /**
+   * Per-channel gradient statistics of these values (computed activations), given to `onStats` after
+   * every step with its 1-based number (the dnnl engine only: other engines refuse with the reason).
+   */
+  readonly gradientStats?: {
+    readonly values: readonly string[];
+    readonly onStats: (stats: ReadonlyMap<string, ChannelGradientStats>, step: number) => void;
+  };
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
   /**
@@ -160,9 +168,17 @@ export async function trainModel(
     options: graphOptions,
     ...(options.teacher ? { teacher: options.teacher } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
     label: model.path ?? model.graph.name,
     ...(options.logitsHook ? { logitsHook: options.logitsHook } : {}),
   });
+  if (options.gradientStats && !engine.readGradientStats) {
+    await engine.release();
+    throw new PareError(
+      'PARE_CONFIG',
+      `gradient statistics during training need the dnnl engine; it did not run (${dnnlFallback ?? `engine ${engine.name} was asked for`})`,
+    );
+  }
   const state = new Map(options.resume?.state ?? initialState(tg));
   engine.writeState(state);
   const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
@@ -189,6 +205,7 @@ export async function trainModel(
         const tRun = performance.now();
         const r = await engine.step({ x: batch.x, dims: [n, c, h, w], labels: batch.y }, lr, step + 1);
         const tRan = performance.now();
+        options.gradientStats?.onStats(engine.readGradientStats!(), step + 1);
         const loss = r.loss;
         const hits = r.correct;
         if (!Number.isFinite(loss)) {

@@ -7,6 +7,7 @@ import type { NormalizerName } from '../../criteria/normalizers.js';
 import type { ReducerName } from '../../criteria/reducers.js';
 import { criterionNames } from '../../criteria/registry.js';
 import type { Model } from '../../ir/model.js';
+import { compressRecipe } from '../../methods/compress-recipes.js';
 import { type PruneResult, pruneModel, type RecoveryName, recoveryNames } from '../../methods/prune.js';
 import { recipeNames } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
@@ -18,6 +19,7 @@ import { formatPercent, renderSizeTable, renderTable } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { parseFloatOption, parseIntOption } from '../parse.js';
+import { pruneCacp } from '../prune-cacp.js';
 import { checkPruneFlags } from '../prune-flags.js';
 import {
   defaultLatencyCache,
@@ -43,12 +45,26 @@ export function pruneCommand(io: CliIO): Command {
     .requiredOption('-o, --output <file>', 'where to write the pruned model')
     .option(
       '--method <name>',
-      `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')} (docs/methods.md)`,
+      `a published method's defaults for criterion, allocation and recovery: ${recipeNames.join(', ')}; or cacp (one conditional search, one model per --targets rate) (docs/methods.md)`,
     )
     .option('--criterion <name>', `importance criterion: ${criterionNames.join(', ')}`, 'l1')
     .option(
       '--target <metric=F>',
       'keep this fraction of the MACs, parameters or measured latency (macs=0.5, params=0.5, latency=0.5), or latency-ms=X',
+    )
+    .option(
+      '--targets <metric=F,F,...>',
+      '--method cacp: several rates from one search, e.g. macs=0.3,0.5,0.7; writes OUT.macs-0.3.onnx, ... and OUT.cacp.json',
+    )
+    .option(
+      '--data <spec>',
+      '--method cacp: labelled training data (held-out images score candidates, others recalibrate BN)',
+    )
+    .option('--episodes <n>', '--method cacp: learning episodes after the warm-up (default 100)')
+    .option('--warmup <n>', '--method cacp: random episodes before learning (default 30)')
+    .option(
+      '--search-samples <n>',
+      '--method cacp: held-out images each candidate is scored on (default 500)',
     )
     .option('--ratio <r>', 'remove this fraction of channels of every prunable group (uniform)')
     .option(
@@ -121,6 +137,7 @@ export function pruneCommand(io: CliIO): Command {
     .option('--threads <n>', 'ONNX Runtime threads')
     .option('--json', 'print one JSON object');
   return addDataOptions(cmd).action(async (file: string, opts: PruneCliOptions, command: Command) => {
+    if (opts.method === 'cacp') return pruneCacp(file, opts, command, io);
     checkOutputPaths(
       [{ flag: 'model', path: file }],
       [
@@ -129,6 +146,7 @@ export function pruneCommand(io: CliIO): Command {
         opts.report ? { flag: '--report', path: opts.report } : undefined,
       ],
     );
+    if (opts.targets) throw new PareError('PARE_CONFIG', '--targets is for --method cacp; give one --target');
     if (opts.report) reportFormatOf(opts.report);
     const recipe = opts.method ? recipeOf(opts.method) : undefined;
     // A recipe fills in what the user did not set explicitly.
@@ -187,6 +205,7 @@ export function pruneCommand(io: CliIO): Command {
         ? { criterionOptions: recipe.criterionOptions }
         : {}),
       ...(threads ? { threads } : {}),
+      ...(recipe?.ga ? { ga: compressRecipe('ga').ga! } : {}),
       minChannels: parseIntOption(opts.minChannels ?? '1', '--min-channels'),
       roundTo: opts.roundTo === 'auto' || !opts.roundTo ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
       ...(opts.maxRatio ? { maxRatio: parseFloatOption(opts.maxRatio, '--max-ratio', 0, 1) } : {}),
