@@ -8,6 +8,7 @@
 // load average, engine of every run), one line per run on stderr.
 // Run: nice -n 10 npx tsx bench/aip-ucp.ts [--train-images 3000] [--test-images 1000] [--seed 0]
 //      [--threads 2] [--parts a,b] [--epochs 4] [--ucp-epochs 2] [--targets 0.7,0.3]
+//      [--retrain scratch,finetune]
 
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
@@ -37,6 +38,7 @@ const { values } = parseArgs({
     'aip-target': { type: 'string', default: '0.5' },
     'ucp-epochs': { type: 'string', default: '2' },
     targets: { type: 'string', default: '0.7,0.3' },
+    retrain: { type: 'string', default: 'scratch,finetune' },
   },
 });
 const threads = Number(values.threads);
@@ -127,7 +129,7 @@ if (parts.includes('a')) {
 if (parts.includes('b')) {
   const ucp = compressRecipe('ucp');
   for (const target of values.targets.split(',').map(Number))
-    for (const retrain of ['scratch', 'finetune'] as const)
+    for (const retrain of values.retrain.split(',') as ('scratch' | 'finetune')[])
       rows.push(
         await run(
           `ucp ${retrain}`,
