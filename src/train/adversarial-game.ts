@@ -6,6 +6,7 @@
 // every prune event and toggled on/off every `cycle` steps (BenGitter/GBIP main.py). The game also
 // logs the task and distillation terms it can compute from the same logits.
 
+import { logSoftmaxRow } from '../engine/dnnl/host-loss.js';
 import type { LogitsHook, LogitsHookInput } from '../engine/step-engine.js';
 import { PareError } from '../util/errors.js';
 import { bceWithLogits, Discriminator, type DiscriminatorOptions } from './discriminator.js';
@@ -116,21 +117,12 @@ function taskAndKd(x: LogitsHookInput, t: number): { task: number; kd: number } 
   const lt = new Float64Array(k);
   for (let i = 0; i < n; i++) {
     const row = i * k;
-    logSoftmax(logits, row, k, 1, ls);
+    logSoftmaxRow(logits, row, k, 1, ls);
     task -= ls[x.labels[i]!]!;
     if (!teacher) continue;
-    logSoftmax(logits, row, k, t, ls);
-    logSoftmax(teacher, row, k, t, lt);
+    logSoftmaxRow(logits, row, k, t, ls);
+    logSoftmaxRow(teacher, row, k, t, lt);
     for (let j = 0; j < k; j++) kd += Math.exp(lt[j]!) * (lt[j]! - ls[j]!);
   }
   return { task: task / n, kd: (t * t * kd) / n };
-}
-
-function logSoftmax(x: Float32Array, row: number, k: number, t: number, out: Float64Array): void {
-  let m = -Infinity;
-  for (let j = 0; j < k; j++) m = Math.max(m, x[row + j]! / t);
-  let s = 0;
-  for (let j = 0; j < k; j++) s += Math.exp(x[row + j]! / t - m);
-  const logS = Math.log(s);
-  for (let j = 0; j < k; j++) out[j] = x[row + j]! / t - m - logS;
 }

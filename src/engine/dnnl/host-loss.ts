@@ -55,7 +55,7 @@ export interface DistillationOptions {
 }
 
 /** Log-softmax of row i of x / T into out. */
-function logSoftmaxRow(x: Float32Array, row: number, k: number, t: number, out: Float64Array): void {
+export function logSoftmaxRow(x: Float32Array, row: number, k: number, t: number, out: Float64Array): void {
   let m = -Infinity;
   for (let j = 0; j < k; j++) m = Math.max(m, x[row + j]! / t);
   let s = 0;
