@@ -4,8 +4,8 @@
 // Run: npx tsx bench/criteria.ts [model] [repeats]
 
 import { allocate } from '../src/allocate/allocate.js';
-import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
+import { CostModel } from '../src/analysis/cost-model.js';
 import { activationRequests, importance } from '../src/criteria/importance.js';
 import { criteria, criterionNames } from '../src/criteria/registry.js';
 import { collectActivationStats } from '../src/measure/activation-stats.js';

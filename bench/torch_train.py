@@ -17,11 +17,16 @@ import os
 import resource
 import time
 
+import sys
+
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import torchvision
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts"))
+from torch_cifar_resnet import ResNet  # noqa: E402
 
 p = argparse.ArgumentParser()
 p.add_argument("--model", default="resnet20")
@@ -35,47 +40,6 @@ a = p.parse_args()
 torch.set_num_threads(a.threads)
 torch.manual_seed(0)
 FASHION = "/usr/share/datasets/fashion-mnist"
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.c1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.b1 = nn.BatchNorm2d(cout)
-        self.c2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.b2 = nn.BatchNorm2d(cout)
-        self.sc = None
-        if stride != 1 or cin != cout:
-            self.sc = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.b1(self.c1(x)))
-        y = self.b2(self.c2(y))
-        return F.relu(y + (self.sc(x) if self.sc is not None else x))
-
-
-class ResNet(nn.Module):
-    def __init__(self, depth):
-        super().__init__()
-        k = (depth - 2) // 6
-        self.stem = nn.Sequential(nn.Conv2d(1, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU())
-        stages, cin = [], 16
-        for si, cout in enumerate([16, 32, 64]):
-            blocks = []
-            for b in range(k):
-                blocks.append(Block(cin, cout, 2 if si > 0 and b == 0 else 1))
-                cin = cout
-            stages.append(nn.Sequential(*blocks))
-        self.stages = nn.ModuleList(stages)
-        self.fc = nn.Linear(64, 10)
-
-    def forward(self, x):
-        feats = []
-        x = self.stem(x)
-        for s in self.stages:
-            x = s(x)
-            feats.append(x)
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1)), feats
 
 
 class Vgg16(nn.Module):
@@ -114,7 +78,7 @@ class MobileNetV2(nn.Module):
 
 def build(name):
     if name.startswith("resnet"):
-        return ResNet(int(name[6:]))
+        return ResNet(int(name[6:]), features=True)
     if name == "vgg16":
         return Vgg16()
     if name == "mobilenetv2":

@@ -10,8 +10,9 @@ import argparse, gzip, struct, time
 
 import numpy as np
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
+
+from torch_cifar_resnet import ResNet
 
 p = argparse.ArgumentParser()
 p.add_argument('--data', default='/usr/share/datasets/fashion-mnist')
@@ -44,41 +45,6 @@ if a.limit:
 xs, xt = xs.unsqueeze(1), xt.unsqueeze(1)
 
 
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.down = None
-        if stride != 1 or cin != cout:
-            self.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (self.down(x) if self.down is not None else x))
-
-
-class ResNet20(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 16, 3, 1, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(16)
-        layers, cin = [], 16
-        for cout, stride in [(16, 1), (32, 2), (64, 2)]:
-            for i in range(3):
-                layers.append(Block(cin, cout, stride if i == 0 else 1))
-                cin = cout
-        self.layers = nn.Sequential(*layers)
-        self.fc = nn.Linear(64, 10)
-
-    def forward(self, x):
-        x = self.layers(F.relu(self.bn1(self.conv1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
 def augment(x):
     # pad 2 + random crop, random horizontal flip (the references: crop + flip)
     n = x.shape[0]
@@ -90,7 +56,7 @@ def augment(x):
     return x
 
 
-model = ResNet20()
+model = ResNet(20)
 opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
 steps = a.epochs * ((len(xs) + a.batch - 1) // a.batch)
 sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)

@@ -7,12 +7,12 @@ export {
   allocate,
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
-export type { CostModel, Costs } from './allocate/cost-model.js';
 export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';
 export { type AnalyzeOptions, analyzeChannels } from './analysis/channel-groups.js';
 export type { ChannelAnalysis, ChannelGroup, ChannelMember, ChannelValue } from './analysis/channel-types.js';
+export { type CostModel, type Costs, predictCosts } from './analysis/cost-model.js';
 export { modelFingerprint, type PruningPlan, readPlan, writePlan } from './analysis/plan.js';
 export { type Backward, type BackwardOptions, buildBackward } from './autodiff/backward.js';
 export type { GradContext, GradRule } from './autodiff/grad-rule.js';
@@ -43,6 +43,7 @@ export { BatchLoader } from './data/batch-loader.js';
 export { sampleBalanced } from './data/calibration-sampler.js';
 export { type DataSpec, type OpenDatasetOptions, openDataset, parseDataSpec } from './data/data-spec.js';
 export type { Dataset, SampleShape, Split } from './data/dataset.js';
+export type { ChannelGradientStats, LogitsHook, LogitsHookInput } from './engine/step-engine.js';
 export type { Attribute } from './ir/attribute.js';
 export { GraphBuilder } from './ir/builder.js';
 export type { DType, TypedArray } from './ir/dtype.js';
@@ -53,6 +54,7 @@ export { Tensor } from './ir/tensor.js';
 export { validateGraph } from './ir/validate.js';
 export { type Dim, Value, type ValueType } from './ir/value.js';
 export type { LayerStats, LinearLayer } from './linear/layer.js';
+export type { SelectLayer, SelectUnit } from './linear/select.js';
 export type { ChannelStats, CollectOptions } from './measure/activation-stats.js';
 export type { EvalResult } from './measure/classification-meter.js';
 export type {
@@ -62,6 +64,11 @@ export type {
   GroupGradientStats,
 } from './measure/gradient-stats.js';
 export { inferShapesWithRuntime, type RuntimeShapeOptions } from './measure/infer-shapes-runtime.js';
+export {
+  type AppliedPlan,
+  type ApplyToModelOptions,
+  applyPlanToModel,
+} from './methods/apply-plan-to-model.js';
 export { type CacpPruneOptions, type CacpPruneResult, cacpPrune } from './methods/cacp.js';
 export type { DdpgOptions } from './methods/cacp-agent.js';
 export {
@@ -81,6 +88,9 @@ export type {
   CompressStage,
 } from './methods/compress-types.js';
 export type { DeclaredInterface } from './methods/declared-interface.js';
+export { type GaOptions, type GaResult, gaSearch } from './methods/ga.js';
+export { type LayerLoss, type LossLayer, layerLoss, lossOf } from './methods/ga-fitness.js';
+export { type GaLayer, type GaPlan, type GaSettings, gaPlan } from './methods/ga-select.js';
 export type {
   LatencyAttempt,
   LatencyGoal,
@@ -139,6 +149,13 @@ export { type ApplyOptions, applyPlan } from './surgery/apply-plan.js';
 export { type FoldOptions, foldBatchNorm } from './surgery/fold-bn.js';
 export { type MeanVariance, type UnfoldOptions, unfoldBatchNorm } from './surgery/unfold-bn.js';
 export { type OutputCheck, type VerifyOptions, type VerifyResult, verifyPlan } from './surgery/verify.js';
+export { AdversarialGame, type AdversarialGameOptions } from './train/adversarial-game.js';
+export {
+  bceWithLogits,
+  Discriminator,
+  type DiscriminatorOptions,
+  type DiscriminatorPass,
+} from './train/discriminator.js';
 export { type EvalOptions, evaluateModel } from './train/evaluate.js';
 export type {
   FeatureDistillation,

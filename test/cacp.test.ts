@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
+import { CostModel } from '../src/analysis/cost-model.js';
 import { readPreprocess } from '../src/cli/data-options.js';
 import { memoryIO } from '../src/cli/io.js';
 import { run } from '../src/cli/main.js';

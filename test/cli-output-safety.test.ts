@@ -53,6 +53,21 @@ describe('output paths', () => {
     expect(readFileSync(model).equals(original)).toBe(true);
   });
 
+  it("refuses -o naming the input's external-data file; the input still reads back", async () => {
+    const ext = join(dir, 'ext');
+    mkdirSync(ext);
+    const src = join(ext, 'm.onnx');
+    writeModel(buildZooModel('resnet20', { inputShape: [3, 16, 16], classes: 10, seed: 1 }), src, {
+      externalData: 'external',
+    });
+    const data = readFileSync(`${src}.data`);
+    const r = await cli('prune', src, '--ratio', '0.3', '--no-latency', '-o', `${src}.data`);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`refusing to overwrite the input external data of model '${src}.data'`);
+    expect(readFileSync(`${src}.data`).equals(data)).toBe(true);
+    expect(readdirSync(ext).sort()).toEqual(['m.onnx', 'm.onnx.data']);
+  });
+
   it('refuses --plan-out or --report equal to the input or to -o, before writing anything', async () => {
     for (const args of [
       ['-o', join(dir, 'po.onnx'), '--plan-out', join(dir, 'po.onnx')],

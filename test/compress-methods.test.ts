@@ -16,6 +16,19 @@ describe('pare compress methods end to end', () => {
           recipe: {
             ...recipe,
             ...(recipe.every.steps ? { every: { steps: 1 } } : {}),
+            // ga: a small search (test/ga.test.ts checks what it finds).
+            ...(recipe.ga
+              ? {
+                  ga: {
+                    ...recipe.ga,
+                    generations: 8,
+                    samples: 32,
+                    sensitivitySamples: 32,
+                    sensitivityRatios: [0.5],
+                    refine: 2,
+                  },
+                }
+              : {}),
             calibrationSamples: 16,
           },
           target: { kind: 'macs', fraction: 0.6 },
@@ -30,6 +43,10 @@ describe('pare compress methods end to end', () => {
         expect(r.engine).toBe('standard');
         expect(r.stages.filter((s) => s.kind === 'prune').length).toBeGreaterThan(0);
         expect(r.stages.at(-1)!.kind).toBe('final');
+        if (recipe.ga) {
+          expect(r.stages[0]!.criterion).toMatch(/^ga \(\d+ groups/);
+          expect(r.stages[0]!.ga!.length).toBeGreaterThan(0);
+        }
         expect(r.stages.at(-1)!.accuracy).toBeGreaterThanOrEqual(0);
         if (f.name.includes('folded')) {
           expect(r.unfoldedBatchNorm.length).toBeGreaterThan(0);

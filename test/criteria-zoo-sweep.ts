@@ -3,8 +3,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { allocate } from '../src/allocate/allocate.js';
-import { CostModel } from '../src/allocate/cost-model.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
+import { CostModel } from '../src/analysis/cost-model.js';
 import { measureGradientStats } from '../src/criteria/gradient-stats.js';
 import { activationRequests, importance, layerRequests } from '../src/criteria/importance.js';
 import { criterionByName, criterionNames } from '../src/criteria/registry.js';

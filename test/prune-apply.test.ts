@@ -6,9 +6,9 @@ import { analysisToJson } from '../src/analysis/analysis-json.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { createPlan } from '../src/analysis/plan.js';
 import { createModel } from '../src/ir/model.js';
+import { applyPlanToModel } from '../src/methods/apply-plan-to-model.js';
 import { decodeModel } from '../src/onnx/read.js';
 import { encodeModel } from '../src/onnx/write.js';
-import { applyPlanToModel } from '../src/surgery/apply-plan-to-model.js';
 import { verifyPlan } from '../src/surgery/verify.js';
 import { concatNet, flattenNet } from './prune-fixtures.js';
 

@@ -1,9 +1,9 @@
 // Fixtures for the pruning core: one small CNN per channel pattern, built with our builder, plus
 // helpers that make the oracle meaningful (non-trivial BN statistics and biases).
 
-import { type PlanCosts, predictCosts } from '../src/analysis/channel-costs.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../src/analysis/channel-types.js';
+import { type Costs, predictCosts } from '../src/analysis/cost-model.js';
 import { checkPlan } from '../src/analysis/plan.js';
 import { randomPlan } from '../src/analysis/random-plan.js';
 import { GraphBuilder } from '../src/ir/builder.js';
@@ -226,7 +226,7 @@ export function blockerNet(): Graph {
 
 export interface Proof {
   readonly verify: VerifyResult;
-  readonly predicted: PlanCosts;
+  readonly predicted: Costs;
   readonly actual: { macs: number; params: number };
   readonly removed: number;
 }
@@ -240,7 +240,7 @@ export async function prove(
 ): Promise<Proof> {
   const plan = randomPlan(graph, analysis, { ratio, seed });
   const pruned = applyPlan(graph, plan, { analysis });
-  const predicted = predictCosts(graph, analysis, checkPlan(plan, graph, analysis), computeCosts(graph));
+  const predicted = predictCosts(graph, analysis, checkPlan(plan, graph, analysis));
   const after = computeCosts(pruned);
   const verify = await verifyPlan(createModel(graph), plan, { analysis, pruned, seed });
   const removed = Object.entries(plan.groups).reduce(

@@ -3,11 +3,11 @@
 // group keeps its highest-scored channels (lower index on ties).
 
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { CostModel, type Costs } from '../analysis/cost-model.js';
 import { createPlan, type PruningPlan } from '../analysis/plan.js';
 import type { Graph } from '../ir/graph.js';
 import { PareError } from '../util/errors.js';
 import { type AllocationConstraints, type Frozen, type GroupLimits, resolveLimits } from './constraints.js';
-import { CostModel, type Costs } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import { keepTop } from './keep-top.js';
 import type { LatencyModel } from './latency-model.js';

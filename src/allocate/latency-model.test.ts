@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { tempDir } from '#test/helpers/tmp.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
+import { CostModel } from '../analysis/cost-model.js';
 import { inferShapes } from '../ops/infer-shapes.js';
 import { buildZooModel } from '../zoo/registry.js';
 import { allocate } from './allocate.js';
-import { CostModel } from './cost-model.js';
 import { LatencyModel } from './latency-model.js';
 import { axisGrid } from './latency-table.js';
 

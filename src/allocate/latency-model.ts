@@ -5,7 +5,7 @@
 // the unpruned model's prediction, and pruneModel checks it against the whole model measured.
 
 import { resolveConstant } from '../analysis/constants.js';
-import type { CostModel, NodeDims } from './cost-model.js';
+import type { CostModel, NodeDims } from '../analysis/cost-model.js';
 import {
   axisGrid,
   type LatencySetting,

@@ -3,9 +3,9 @@
 // Both costs are monotone in the search variable, so bisection finds the two plans around the
 // target; the closer one wins. When neither is within tolerance, the report says why.
 
+import type { CostModel } from '../analysis/cost-model.js';
 import { PareError } from '../util/errors.js';
 import type { GroupLimits } from './constraints.js';
-import type { CostModel } from './cost-model.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import type { LatencyModel } from './latency-model.js';
 import { countsAtThreshold, type SensitivityCurves } from './sensitivity-curves.js';

@@ -32,6 +32,7 @@ import { reduceSumGrad } from './rules/reduce-sum.js';
 import { reduceSumSquareGrad } from './rules/reduce-sum-square.js';
 import { reluGrad } from './rules/relu.js';
 import { reshapeGrad } from './rules/reshape.js';
+import { resizeGrad } from './rules/resize.js';
 import { sigmoidGrad } from './rules/sigmoid.js';
 import { sliceGrad } from './rules/slice.js';
 import { softmaxGrad } from './rules/softmax.js';
@@ -75,6 +76,7 @@ export const gradRules = {
   ReduceSumSquare: reduceSumSquareGrad,
   Relu: reluGrad,
   Reshape: reshapeGrad,
+  Resize: resizeGrad,
   Sigmoid: sigmoidGrad,
   Slice: sliceGrad,
   Softmax: softmaxGrad,

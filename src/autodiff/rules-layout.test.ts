@@ -9,7 +9,7 @@ const open = (m: Model) => Session.create(m, { threads: 1 });
 
 describe('layout gradient rules', () => {
   finiteDifferenceTests(
-    ['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Split', 'Slice', 'Pad'],
+    ['Flatten', 'Reshape', 'Squeeze', 'Unsqueeze', 'Transpose', 'Concat', 'Split', 'Slice', 'Pad', 'Resize'],
     open,
   );
 });

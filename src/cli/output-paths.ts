@@ -5,7 +5,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readModel } from '../onnx/read.js';
 import { PareError } from '../util/errors.js';
+import { realPath } from '../util/real-path.js';
 
 /** A path given on the command line, with the flag or argument that named it (for messages). */
 export interface NamedPath {
@@ -27,8 +29,12 @@ export function checkOutputPaths(
   inputs: readonly (NamedPath | undefined)[],
   outputs: readonly (NamedPath | undefined)[],
 ): void {
-  const ins = inputs.filter((p): p is NamedPath => p !== undefined).map(resolveReal);
+  const given = inputs.filter((p): p is NamedPath => p !== undefined);
   const outs = outputs.filter((p): p is NamedPath => p !== undefined).map(resolveReal);
+  // An input model's external-data files are inputs too; only an output that exists already can be
+  // one, so models are read for this only then.
+  const dataFiles = outs.some((o) => o.stat) ? given.flatMap(externalDataOf) : [];
+  const ins = [...given, ...dataFiles].map(resolveReal);
   outs.forEach((out, i) => {
     const input = ins.find((x) => x.real === out.real);
     if (input) {
@@ -52,25 +58,34 @@ export function checkOutputPaths(
   });
 }
 
+function externalDataOf(p: NamedPath): NamedPath[] {
+  if (!p.path.endsWith('.onnx')) return [];
+  let model: ReturnType<typeof readModel>;
+  try {
+    model = readModel(p.path);
+  } catch {
+    return []; // the command reports an unreadable model itself
+  }
+  const dir = path.dirname(path.resolve(p.path));
+  const files = new Set<string>();
+  for (const v of model.graph.initializers) {
+    if (v.const?.external) files.add(path.resolve(dir, v.const.external.location));
+  }
+  return [...files].map((f) => ({ flag: `external data of ${p.flag}`, path: f }));
+}
+
 function describeRole(p: NamedPath): string {
   return p.flag.startsWith('-') ? `file of ${p.flag}` : p.flag;
 }
 
 /** Follow symlinks as far as they exist; a path that does not exist yet resolves through its folder. */
 function resolveReal(p: NamedPath): Resolved {
-  const abs = path.resolve(p.path);
+  const real = realPath(p.path);
+  let stat: fs.Stats | undefined;
   try {
-    return { ...p, real: fs.realpathSync(abs), stat: fs.statSync(abs) };
-  } catch {
-    // Missing (or a dangling link): the folder decides where it would be written.
-    let dir: string;
-    try {
-      dir = fs.realpathSync(path.dirname(abs));
-    } catch {
-      dir = path.dirname(abs);
-    }
-    return { ...p, real: path.join(dir, path.basename(abs)), stat: undefined };
-  }
+    stat = fs.statSync(real);
+  } catch {}
+  return { ...p, real, stat };
 }
 
 function checkWritable(out: Resolved): void {

@@ -13,7 +13,17 @@ export interface SelectedEngine {
   readonly engine: StepEngine;
   /** why the dnnl engine did not run, when it was asked for ('dnnl' or 'auto') */
   readonly dnnlFallback?: string;
+  /** why `ctx.logitsHook` does not run on the engine chosen (it trains without the hook's term) */
+  readonly logitsHookSkipped?: string;
 }
+
+/**
+ * ONNX Runtime runs the whole step (forward, loss, backward, update) as one graph: a gradient that
+ * depends on this step's logits would need them before the run (a second forward pass per step).
+ */
+export const ortLogitsHookReason =
+  'the ONNX Runtime engine runs the loss inside its step graph, so an extra gradient computed from ' +
+  "this step's logits cannot enter it; the oneDNN engine (--engine dnnl) runs it";
 
 export async function selectEngine(
   mode: EngineMode,
@@ -29,5 +39,9 @@ export async function selectEngine(
   const engine = await prepareOrt(ctx, {
     lowering: mode === 'standard' ? 'standard' : mode === 'nchwc' ? 'nchwc' : 'auto',
   });
-  return { engine, ...(dnnlFallback !== undefined ? { dnnlFallback } : {}) };
+  return {
+    engine,
+    ...(dnnlFallback !== undefined ? { dnnlFallback } : {}),
+    ...(ctx.logitsHook ? { logitsHookSkipped: ortLogitsHookReason } : {}),
+  };
 }

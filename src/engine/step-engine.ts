@@ -22,7 +22,43 @@ export interface StepResult {
   readonly correct: number;
   /** milliseconds of the step spent in the teacher's forward run (distillation), 0 without one */
   readonly teacherMs: number;
+  /** The loss by term, when the engine separates them (dnnl: logits, features, and the hook's terms). */
+  readonly terms?: Readonly<Record<string, number>>;
 }
+
+/**
+ * Per-channel loss-gradient statistics of one value over one step's batch, with s[n, c] =
+ * N·Σ_hw a·∂L/∂a (the per-sample gradient when samples are independent; L is the batch-mean loss the
+ * step trains on, distillation terms included), as src/measure/gradient-stats.ts measures them.
+ */
+export interface ChannelGradientStats {
+  /** Σ_n s[n, c] (Taylor: |sum| / samples) */
+  readonly sum: Float64Array;
+  /** Σ_n s[n, c]² (Fisher) */
+  readonly fisher: Float64Array;
+  readonly samples: number;
+}
+
+/** What a logits hook sees: this step's student logits [N, K], the teacher's when distilling, the labels. */
+export interface LogitsHookInput {
+  readonly logits: Float32Array;
+  readonly teacher: Float32Array | undefined;
+  readonly labels: Int32Array;
+  readonly n: number;
+  readonly k: number;
+  /** 1-based optimizer step */
+  readonly step: number;
+}
+
+/**
+ * An extra loss term on the student's logits computed outside the step graph (AIP's adversarial term):
+ * it adds ∂(its loss)/∂logits into `dlogits`, which the engine back-propagates with the other losses,
+ * and returns its loss and any named values to log (a discriminator's own loss).
+ */
+export type LogitsHook = (
+  x: LogitsHookInput,
+  dlogits: Float32Array,
+) => { readonly loss: number; readonly terms?: Readonly<Record<string, number>> };
 
 export interface StepEngine {
   /** 'dnnl', 'nchwc-16', 'nchwc-8' or 'standard' */
@@ -34,6 +70,11 @@ export interface StepEngine {
   /** Take every entry of `state` present (start, resume, masks changed between steps). */
   writeState(state: ReadonlyMap<string, HostTensor>): void;
   release(): Promise<void>;
+  /**
+   * The last step's gradient statistics of each value in `EngineContext.gradientStats` (an optional
+   * capability: engines without it leave it undefined, and prepare with those values says why).
+   */
+  readGradientStats?(): ReadonlyMap<string, ChannelGradientStats>;
 }
 
 /** What an engine is prepared from. */
@@ -48,6 +89,13 @@ export interface EngineContext {
   readonly threads?: number;
   /** For messages: the model's file or graph name. */
   readonly label: string;
+  /**
+   * Values (computed activations) whose per-channel gradient statistics each step records
+   * (readGradientStats). The gradient is the value's whole gradient, every consumer's summed.
+   */
+  readonly gradientStats?: readonly string[];
+  /** An extra logits gradient each step (engines that cannot run it are not chosen for it: selectEngine). */
+  readonly logitsHook?: LogitsHook;
 }
 
 /** An engine, or why this engine cannot run the model with these options (the caller falls back). */

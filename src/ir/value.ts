@@ -57,6 +57,13 @@ export class Value {
     return out;
   }
 
+  /** Uses, looking through Identity nodes (an exporter's copies of one shared initializer). */
+  usesThroughIdentity(): Use[] {
+    return this.uses.flatMap((u) =>
+      u.node.opType === 'Identity' ? (u.node.outputs[0]?.usesThroughIdentity() ?? []) : [u],
+    );
+  }
+
   addUse(node: Node, index: number): void {
     this.uses.push({ node, index });
   }

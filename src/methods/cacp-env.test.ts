@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveLimits } from '../allocate/constraints.js';
-import { CostModel } from '../allocate/cost-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
+import { CostModel } from '../analysis/cost-model.js';
 import { readModel } from '../onnx/read.js';
 import { Rng } from '../util/rng.js';
 import { CacpEnv, STATE_SIZE } from './cacp-env.js';

@@ -6,8 +6,8 @@
 // of the finished episode is then the target within one width step. Costs are exact (CostModel).
 
 import type { GroupLimits } from '../allocate/constraints.js';
-import type { CostModel } from '../allocate/cost-model.js';
 import { resolveConstant } from '../analysis/constants.js';
+import type { CostModel } from '../analysis/cost-model.js';
 import type { Graph } from '../ir/graph.js';
 
 export interface CacpStep {

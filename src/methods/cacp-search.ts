@@ -7,8 +7,8 @@
 
 import { allocate } from '../allocate/allocate.js';
 import { resolveLimits } from '../allocate/constraints.js';
-import { CostModel } from '../allocate/cost-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
+import { CostModel } from '../analysis/cost-model.js';
 import { importanceWithCalibration } from '../criteria/importance.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';

@@ -90,6 +90,70 @@ export const recipeSchema = z.strictObject({
       reduction: z.number().int().min(1).default(16),
     })
     .default({ seEpochs: 1, retrain: 'scratch', stageUniform: true, reduction: 16 }),
+  /**
+   * aip (AIP / GBIP): scores divided by their group's mean over the channels still alive, so one
+   * global threshold k keeps channels ≥ k·mean in every group (k given, or searched at each prune
+   * event to meet that event's cost fraction); fine-tuning adds attention transfer at the stage
+   * outputs and an adversarial term from a discriminator on the logits (null turns either off).
+   */
+  aip: z
+    .strictObject({
+      k: z.number().positive().optional(),
+      attention: z
+        .strictObject({ weight: z.number().min(0).default(1) })
+        .nullable()
+        .default({ weight: 1 }),
+      adversarial: z
+        .strictObject({
+          weight: z.number().min(0).default(0.2),
+          hidden: z.array(z.number().int().min(1)).min(1).default([128, 256, 128]),
+          slope: z.number().min(0).default(0.01),
+          lr: z.number().positive().default(5e-4),
+          weightDecay: z.number().min(0).default(1e-4),
+          gate: z.number().min(0).default(0.2),
+          cycle: z.number().int().min(0).default(0),
+          warmup: z.number().min(0).max(1).default(0.1),
+        })
+        .nullable()
+        .default({
+          weight: 0.2,
+          hidden: [128, 256, 128],
+          slope: 0.01,
+          lr: 5e-4,
+          weightDecay: 1e-4,
+          gate: 0.2,
+          cycle: 0,
+          warmup: 0.1,
+        }),
+    })
+    .optional(),
+  /**
+   * GA channel pruning (Hu et al. 2018): at each prune event the allocation's widths are kept and a
+   * genetic algorithm chooses the channels, group by group (ga-select.ts). oneshot: every group at
+   * event 0; iterative: the groups spread over the events (fine-tuning between them, as the paper).
+   */
+  ga: z
+    .strictObject({
+      population: z.number().int().min(2).default(50),
+      generations: z.number().int().min(0).default(40),
+      crossover: z.number().min(0).max(1).default(0.8),
+      /** Per-gene swap probability; null: 1/n for a group of n channels. */
+      mutation: z.number().min(0).max(1).nullable().default(null),
+      elite: z.number().int().min(0).default(2),
+      tournament: z.number().int().min(1).default(2),
+      patience: z.number().int().min(1).optional(),
+      refine: z.number().int().min(0).default(4),
+      refineSamples: z.number().int().min(1).default(256),
+      samples: z.number().int().min(1).default(256),
+      order: z.enum(['sensitivity', 'network']).default('sensitivity'),
+      widths: z.enum(['allocation', 'sensitivity']).default('allocation'),
+      sensitivityRatios: z.array(z.number().gt(0).lt(1)).min(1).default([0.25, 0.5, 0.75]),
+      sensitivitySamples: z.number().int().min(1).default(256),
+      seedCriterion: z.boolean().default(true),
+      maxFeatures: z.number().int().min(1).default(4096),
+    })
+    .nullable()
+    .default(null),
   /** Where each default comes from (shown in docs/methods.md). */
   sources: z.record(z.string(), z.string()).default({}),
 });

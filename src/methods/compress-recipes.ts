@@ -3,7 +3,9 @@
 
 import { PareError } from '../util/errors.js';
 import { type CompressRecipe, parseRecipe } from './compress-recipe.js';
+import aip from './recipes/aip.json' with { type: 'json' };
 import fpgm from './recipes/fpgm.json' with { type: 'json' };
+import ga from './recipes/ga.json' with { type: 'json' };
 import groupFisher from './recipes/group-fisher.json' with { type: 'json' };
 import l1Oneshot from './recipes/l1-oneshot.json' with { type: 'json' };
 import mfp from './recipes/mfp.json' with { type: 'json' };
@@ -19,6 +21,8 @@ const shipped = {
   'group-fisher': groupFisher,
   'l1-oneshot': l1Oneshot,
   ucp,
+  aip,
+  ga,
 } as const satisfies Record<string, unknown>;
 
 export type CompressMethodName = keyof typeof shipped;

@@ -4,6 +4,7 @@
 // forced to stay removed.
 
 import { allocate } from '../allocate/allocate.js';
+import type { SensitivityCurves } from '../allocate/sensitivity-curves.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { importanceWithCalibration } from '../criteria/importance.js';
 import { BatchLoader, deriveSeed } from '../data/batch-loader.js';
@@ -28,6 +29,8 @@ export interface SelectInput {
   readonly threads?: number;
   /** Kept widths are multiples of this (allocation constraint). */
   readonly roundTo?: number;
+  /** Sensitivity curves: the target is met by a threshold on them instead of the recipe's search. */
+  readonly curves?: SensitivityCurves;
 }
 
 export interface Selection {
@@ -57,6 +60,8 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
       labelled: { loader: calib, samples },
       ...(s.threads ? { threads: s.threads } : {}),
     });
+    const aip = s.recipe.aip;
+    if (aip) divideByLiveMean(imp.scores, s.removed);
     for (const [id, drop] of s.removed ?? []) {
       const scores = imp.scores.get(id);
       if (scores) for (const c of drop) scores[c] = -1e30;
@@ -65,11 +70,17 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
       s.model.graph,
       s.analysis,
       imp.scores,
-      { kind: s.target.kind, fraction: s.target.fraction, search: s.recipe.search },
+      aip?.k !== undefined
+        ? { kind: 'criterion', keep: keptAbove(imp.scores, aip.k) }
+        : {
+            kind: s.target.kind,
+            fraction: s.target.fraction,
+            ...(s.curves ? { search: 'sensitivity', curves: s.curves } : { search: s.recipe.search }),
+          },
       { keepResidual: s.recipe.keepResidual, ...(s.roundTo ? { roundTo: s.roundTo } : {}) },
     );
     picks.push({
-      criterion: label(c),
+      criterion: aip ? `${label(c)} k=${effectiveK(imp.scores, a.kept).toFixed(3)}` : label(c),
       kept: new Map(a.kept),
       macs: a.predicted.macs,
       params: a.predicted.params,
@@ -93,4 +104,51 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
 function label(c: CompressRecipe['criteria'][number]): string {
   const opts = Object.entries(c.options ?? {});
   return opts.length === 0 ? c.name : `${c.name}(${opts.map(([k, v]) => `${k}=${String(v)}`).join(',')})`;
+}
+
+/**
+ * AIP / GBIP: each group's scores over the mean of its live channels (the removed ones are gone from
+ * the network in GBIP, so they do not pull the mean down), so `score ≥ k` is `ℓ1 ≥ k·mean`.
+ */
+function divideByLiveMean(
+  scores: Map<string, Float32Array>,
+  removed: ReadonlyMap<string, Int32Array> | undefined,
+): void {
+  for (const [id, v] of scores) {
+    const dead = new Set(removed?.get(id) ?? []);
+    let sum = 0;
+    let live = 0;
+    for (let c = 0; c < v.length; c++)
+      if (!dead.has(c)) {
+        sum += v[c]!;
+        live++;
+      }
+    const mean = sum / Math.max(live, 1);
+    if (mean > 0) for (let c = 0; c < v.length; c++) v[c] = v[c]! / mean;
+  }
+}
+
+/** Channels per group at or above k (at least one). */
+function keptAbove(scores: ReadonlyMap<string, Float32Array>, k: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [id, v] of scores) out.set(id, Math.max(1, v.filter((x) => x >= k).length));
+  return out;
+}
+
+/** The global k this cut amounts to: the lowest kept score of the groups that lost channels. */
+function effectiveK(
+  scores: ReadonlyMap<string, Float32Array>,
+  kept: ReadonlyMap<string, Int32Array>,
+): number {
+  let k = 0;
+  let first = true;
+  for (const [id, keep] of kept) {
+    const v = scores.get(id);
+    if (!v || keep.length === v.length) continue;
+    let low = Infinity;
+    for (const c of keep) low = Math.min(low, v[c]!);
+    k = first ? low : Math.min(k, low);
+    first = false;
+  }
+  return k;
 }

@@ -8,6 +8,7 @@ import type { CostReport } from '../ops/costs.js';
 import type { VerifyResult } from '../surgery/verify.js';
 import type { TrainEvent } from '../train/trainer.js';
 import type { CompressRecipe } from './compress-recipe.js';
+import type { GaLayer } from './ga-select.js';
 
 export interface CompressOptions {
   readonly recipe: CompressRecipe;
@@ -49,6 +50,8 @@ export interface CompressStage {
   readonly epoch: number;
   readonly criterion?: string;
   readonly candidates?: readonly { readonly criterion: string; readonly loss: number }[];
+  /** ga: per group, the layer-wise loss of the criterion's choice and of the GA's (ga-select.ts). */
+  readonly ga?: readonly GaLayer[];
   /** Kept channels per pruned group. */
   readonly widths: Readonly<Record<string, number>>;
   readonly macs: number;
@@ -58,6 +61,14 @@ export interface CompressStage {
   readonly paramsFraction: number;
   /** Test top-1 of the network as it stands (masked channels at zero), when evaluated. */
   readonly accuracy?: number;
+  /**
+   * Mean training loss by term over the steps since the previous stage: `total`, and where the engine
+   * separates them (dnnl) `logits` (task + KD as weighted), `features` (attention transfer, weighted),
+   * `hook` (the adversarial term, weighted); aip adds `task` (cross-entropy), `kd` (T²·KL),
+   * `adversarial` (the student's BCE against D, unweighted), `discriminator` (D's BCE),
+   * `discriminatorUpdated` and `adversarialOn` (share of steps).
+   */
+  readonly losses?: Readonly<Record<string, number>>;
   /** Seconds since the run started (across resumes). */
   readonly seconds: number;
 }
@@ -80,6 +91,8 @@ export interface CompressResult {
   /** Which engine trained (TrainResult.engine), and why dnnl did not run when it did not. */
   readonly engine: string;
   readonly dnnlFallback?: string;
+  /** aip: why the adversarial term did not run (the engine that trained cannot run it). */
+  readonly adversarialSkipped?: string;
   readonly chunks: number;
   readonly stepsPerChunk: number;
   readonly seconds: number;

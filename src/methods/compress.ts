@@ -24,6 +24,7 @@ import { unfoldForTraining } from '../train/unfold-for-training.js';
 import { PareError } from '../util/errors.js';
 import { ChannelMap } from './channel-masks.js';
 import { ChunkLoader } from './chunk-loader.js';
+import { aipTraining, LossLog } from './compress-aip.js';
 import {
   fromRecord,
   readCompressCheckpoint,
@@ -38,6 +39,7 @@ import {
   stageCosts,
 } from './compress-types.js';
 import { compressUcp } from './compress-ucp.js';
+import { type GaPlan, gaPlan, gaSelect } from './ga-select.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
 class ChunkDone extends Error {}
@@ -80,6 +82,13 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     masked: map.maskedParams(),
   };
   const tg = buildTrainingGraph(trainable, graphOptions);
+  const aip = aipTraining(r, original, {
+    teacher,
+    stepsPerInterval: eventEvery * loader.steps,
+    seed,
+    resume: o.checkpoint?.resume === true,
+  });
+  const losses = new LossLog();
   const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
 
   let state: Map<string, HostTensor> = initialState(tg);
@@ -128,12 +137,40 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
       widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
       ...stageCosts(c, base),
       ...(accuracy !== undefined ? { accuracy } : {}),
+      ...(kind === 'prune' ? {} : lossesOf()),
       seconds: seconds(),
     };
     stages.push(stage);
     o.onEvent?.({ kind: 'stage', stage });
   };
   const fold = (m: Model) => (unfolded ? unfolded.fold(m) : m);
+  const lossesOf = () => {
+    const l = losses.take();
+    return l ? { losses: l } : {};
+  };
+
+  // GA (Hu et al. 2018): the groups' order from the original network (the same after a resume); each
+  // event chooses the channels of its share of the groups, at the widths the allocation gave.
+  let gaOrder: GaPlan | undefined;
+  const gaEvent = async (widths: ReadonlyMap<string, Int32Array>, progress: number, p: GaPlan) => {
+    const order = p.order.filter((id) => widths.has(id));
+    const done = order.filter((id) => kept.has(id)).length;
+    const upto = Math.max(done, Math.ceil(order.length * progress - 1e-9));
+    return gaSelect({
+      model: trainedModel(trainable, tg, state),
+      original: trainable,
+      analysis,
+      map,
+      groups: order.slice(done, upto),
+      widths,
+      kept: new Map(order.slice(0, done).map((id) => [id, kept.get(id)!])),
+      calibration: o.calibration,
+      settings: r.ga!,
+      seed,
+      ...threads,
+      onStatus: (text) => o.onEvent?.({ kind: 'status', text }),
+    });
+  };
 
   let last: TrainResult | undefined;
   for (let b = first; b <= chunks; b++) {
@@ -141,8 +178,9 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
       const event = events.get(b);
       if (event !== undefined) {
         o.onEvent?.({ kind: 'status', text: `prune event at chunk ${b}/${chunks}` });
+        if (r.ga && !gaOrder) gaOrder = await gaPlan(trainable, analysis, o.calibration, r.ga, o.threads);
         const fraction =
-          r.schedule === 'iterative'
+          r.schedule === 'iterative' && !r.ga
             ? r.ratioSchedule === 'linear'
               ? 1 - (1 - o.target.fraction) * event
               : o.target.fraction ** event
@@ -158,8 +196,11 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           ...(r.schedule === 'iterative' ? { removed } : {}),
           ...threads,
           roundTo,
+          ...(gaOrder?.curves ? { curves: gaOrder.curves } : {}),
         });
-        kept = sel.kept;
+        const ga = r.ga && gaOrder ? await gaEvent(sel.kept, event, gaOrder) : undefined;
+        kept = ga?.kept ?? sel.kept;
+        aip?.game?.restart(b * loader.steps + 1);
         if (r.schedule === 'soft') {
           map.zeroState(tg, state, kept, 'filters');
           map.setMasks(tg, state, r.soft === 'mask' ? kept : new Map());
@@ -169,8 +210,9 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           removed = new Map([...kept].map(([id, k]) => [id, dropped(analysis, id, k)]));
         }
         await record('prune', b, {
-          criterion: sel.criterion,
+          criterion: ga ? `ga (${ga.layers.length} groups; widths from ${sel.criterion})` : sel.criterion,
           ...(sel.candidates ? { candidates: sel.candidates } : {}),
+          ...(ga ? { ga: ga.layers } : {}),
         });
       }
       if (b > 0 && b % loader.chunksPerEpoch === 0 && b < chunks) await record('epoch', b, {});
@@ -198,9 +240,11 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         unfoldBatchNorm: false,
         ...threads,
         ...(o.engine ? { engine: o.engine } : {}),
+        ...aip?.train,
         resume: { state, epoch: b },
         onEvent: (event) => {
           if (o.signal?.aborted) throw interrupted(o, b);
+          losses.add(event);
           o.onEvent?.({ kind: 'train', chunk: b, chunks, event });
         },
         onEpochEnd: (_m, _epoch, s) => {
@@ -251,6 +295,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     widths: Object.fromEntries([...kept].map(([id, k]) => [id, k.length])),
     ...stageCosts(after, before),
     ...(accuracy !== undefined ? { accuracy } : {}),
+    ...lossesOf(),
     seconds: seconds(),
   };
   stages.push(finalStage);
@@ -265,6 +310,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     stages,
     engine: last?.engine ?? 'none (no training chunk ran in this call)',
     ...(last?.dnnlFallback !== undefined ? { dnnlFallback: last.dnnlFallback } : {}),
+    ...(last?.logitsHookSkipped !== undefined ? { adversarialSkipped: last.logitsHookSkipped } : {}),
     chunks,
     stepsPerChunk: loader.steps,
     seconds: seconds(),

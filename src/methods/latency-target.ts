@@ -5,8 +5,8 @@
 // runs again (at most `attempts` cuts). Every attempt is reported, predicted against measured.
 
 import type { Allocation } from '../allocate/allocate.js';
-import type { CostModel } from '../allocate/cost-model.js';
 import { LatencyModel } from '../allocate/latency-model.js';
+import type { CostModel } from '../analysis/cost-model.js';
 import type { Model } from '../ir/model.js';
 import { compareLatency, measureLatency } from '../runtime/latency.js';
 import { cpuModel } from '../runtime/nchwc-block.js';

@@ -4,9 +4,9 @@
 
 import { type Allocation, type AllocationTarget, allocate } from '../allocate/allocate.js';
 import type { AllocationConstraints } from '../allocate/constraints.js';
-import { CostModel } from '../allocate/cost-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
+import { CostModel } from '../analysis/cost-model.js';
 import { createPlan } from '../analysis/plan.js';
 import { valueKeeps } from '../analysis/value-keeps.js';
 import { type Importance, importanceWithCalibration } from '../criteria/importance.js';
@@ -30,7 +30,9 @@ import { nchwcBlock } from '../runtime/nchwc-block.js';
 import { applyPlan } from '../surgery/apply-plan.js';
 import { assertVerified, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 import { PareError } from '../util/errors.js';
+import { ChannelMap } from './channel-masks.js';
 import { type DeclaredInterface, withDeclaredInterface } from './declared-interface.js';
+import { type GaSettings, gaPlan, gaSelect } from './ga-select.js';
 import {
   cutToLatency,
   type LatencyGoal,
@@ -85,6 +87,11 @@ export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly fsm?: FsmRecovery;
   readonly verify?: boolean;
   readonly threads?: number;
+  /**
+   * GA channel selection (Hu et al. 2018; ga-select.ts): the allocation fixes each group's width, a
+   * genetic algorithm chooses its channels layer by layer on the calibration data. Not with latency targets.
+   */
+  readonly ga?: GaSettings;
   readonly onStage?: (stage: string) => void;
 }
 
@@ -178,6 +185,10 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
   let latency: LatencyReport | undefined;
   const goal = options.target;
   if (goal.kind === 'latency' || goal.kind === 'latency-ms') {
+    if (options.ga)
+      throw new PareError('PARE_CONFIG', 'GA selection with a latency target is not supported yet', {
+        notes: ['give --target macs=F or params=F with --method ga'],
+      });
     const graphs = new Map<Allocation, Graph>();
     const r = await cutToLatency(
       original,
@@ -208,6 +219,7 @@ export async function pruneModel(model: Model, options: PruneOptions): Promise<P
       target = { kind: 'criterion', keep: importance.suggestedKeep };
     } else target = goal;
     ({ allocation, graph: pruned } = cut(target));
+    if (options.ga) ({ allocation, graph: pruned } = await gaCut(m, analysis, allocation, options, label));
   }
   const after = computeCosts(pruned);
   const tSurgery = clock() - t;
@@ -359,4 +371,43 @@ function reselect(graph: Graph, importance: Importance, allocation: Allocation):
   }
   const plan = createPlan(graph, Object.fromEntries([...kept].map(([id, k]) => [id, [...k]])));
   return { ...allocation, kept, plan };
+}
+
+/** The allocation's widths, the channels chosen by the GA (needs calibration data). */
+async function gaCut(
+  m: Model,
+  analysis: ChannelAnalysis,
+  allocation: Allocation,
+  options: PruneOptions,
+  label: string,
+): Promise<{ allocation: Allocation; graph: Graph }> {
+  const settings = options.ga!;
+  if (!options.calibration)
+    throw new PareError('PARE_CONFIG', 'GA selection needs calibration data (--calib SPEC)', {
+      notes: ['labelled training images: the GA measures layer statistics and the loss on them'],
+    });
+  options.onStage?.('GA channel selection');
+  const plan = await gaPlan(m, analysis, options.calibration, settings, options.threads);
+  const r = await gaSelect({
+    model: m,
+    original: m,
+    analysis,
+    map: new ChannelMap(m.graph, analysis),
+    groups: plan.order,
+    widths: allocation.kept,
+    kept: new Map(),
+    calibration: options.calibration,
+    settings,
+    seed: options.calibration.seed,
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.onStage ? { onStatus: options.onStage } : {}),
+  });
+  const gaPlanned = createPlan(m.graph, Object.fromEntries([...r.kept].map(([id, k]) => [id, [...k]])));
+  const graph = applyPlan(m.graph, gaPlanned, {
+    analysis,
+    model: label,
+    ...(options.minChannels ? { minChannels: options.minChannels } : {}),
+  });
+  inferShapes(graph);
+  return { allocation: { ...allocation, kept: r.kept, plan: gaPlanned }, graph };
 }

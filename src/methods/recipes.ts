@@ -17,6 +17,8 @@ export interface Recipe {
   readonly leastSquares?: LeastSquaresRecovery;
   /** Calibration images the method expects (the user's --calib-samples wins). */
   readonly calibrationSamples: number;
+  /** GA channel selection at the allocation's widths (the `ga` compress recipe's settings). */
+  readonly ga?: boolean;
   /** One line per default: what it is and where it comes from. */
   readonly sources: readonly string[];
 }
@@ -71,6 +73,22 @@ export const recipes: Readonly<Record<string, Recipe>> = {
       'residual channels kept: our choice (the code has no group logic; it prunes per consumer)',
       'one ratio for every inner layer: our choice in place of the binary structural search with step constraint (structural_search.py)',
       '512 images: our choice (the code: 20 % of the training set)',
+    ],
+  },
+  ga: {
+    name: 'ga',
+    title:
+      'GA channel pruning (Hu et al., arXiv 1805.11394), without the fine-tuning (pare compress --method ga has it)',
+    criterion: 'l1',
+    search: 'uniform',
+    keepResidual: true,
+    recover: 'bn',
+    ga: true,
+    calibrationSamples: 256,
+    sources: [
+      'GA settings, order and two-step fitness: the ga compress recipe (docs/methods.md, `ga`)',
+      'widths: one ratio for every inner layer (l1 allocation), residual channels kept: our choice',
+      'recovery bn in place of the KD fine-tuning, which needs training (pare compress --method ga): our choice',
     ],
   },
 };

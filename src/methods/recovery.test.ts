@@ -7,6 +7,7 @@ import { inferShapes } from '../ops/infer-shapes.js';
 import { runCapturing } from '../runtime/session.js';
 import { Rng } from '../util/rng.js';
 import { buildZooModel } from '../zoo/registry.js';
+import { compressRecipe } from './compress-recipes.js';
 import { type PruneOptions, pruneModel } from './prune.js';
 import { recipeNames, recipes } from './recipes.js';
 
@@ -94,6 +95,10 @@ describe('recovery in the pruning pipeline', () => {
       recover: r.recover,
       ...(r.leastSquares ? { leastSquares: r.leastSquares } : {}),
       keepResidual: r.keepResidual,
+      // ga: a small search (test/ga.test.ts checks what it finds).
+      ...(r.ga
+        ? { ga: { ...compressRecipe('ga').ga!, generations: 5, refine: 0, order: 'network' as const } }
+        : {}),
       target: { kind: 'macs', fraction: 0.6, search: r.search },
     });
     expect(out.after.macs / out.before.macs).toBeLessThan(0.65);

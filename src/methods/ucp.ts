@@ -15,10 +15,10 @@ import { loaderFeeds } from '../measure/capture.js';
 import { computeCosts } from '../ops/costs.js';
 import { findParams } from '../ops/params.js';
 import { applyPlan } from '../surgery/apply-plan.js';
-import { type AppliedPlan, applyPlanToModel } from '../surgery/apply-plan-to-model.js';
 import { reinitializeModel } from '../train/reinit.js';
 import { type TrainOptions, type TrainResult, trainModel } from '../train/trainer.js';
 import { PareError } from '../util/errors.js';
+import { type AppliedPlan, applyPlanToModel } from './apply-plan-to-model.js';
 import { insertMsebs, type MsebOptions, type MsebSite } from './ucp-mseb.js';
 
 export interface UcpThresholdOptions {

@@ -103,14 +103,34 @@ describe('external data', () => {
     }
   });
 
-  it('writing over the data file the model is being streamed from stays consistent', () => {
+  it('refuses to replace the data file the model is still read from, by any name', () => {
     const d2 = sub('same');
     const src = path.join(d2, 'model.onnx');
     writeModel(m, src, { externalData: 'external', externalThreshold: 64, externalLocation: 'shared.bin' });
     const read = readModel(src);
-    writeModel(read, path.join(d2, 'other.onnx'), { externalLocation: 'shared.bin', externalThreshold: 64 });
+    const e = thrown(() =>
+      writeModel(read, path.join(d2, 'other.onnx'), {
+        externalLocation: 'shared.bin',
+        externalThreshold: 64,
+      }),
+    );
+    expect(e.code).toBe('PARE_IO');
+    expect(e.message).toContain(`refusing to overwrite '${path.join(d2, 'shared.bin')}'`);
+    // As the model file itself, through a symbolic link to it.
+    fs.symlinkSync(path.join(d2, 'shared.bin'), path.join(d2, 'link.onnx'));
+    expect(thrown(() => writeModel(read, path.join(d2, 'link.onnx'))).code).toBe('PARE_IO');
+    expect(fs.readdirSync(d2).sort()).toEqual(['link.onnx', 'model.onnx', 'shared.bin']);
+    expect(modelDiff(readModel(src), { ...m, path: src })).toBeUndefined();
+    // Loaded weights too: the input model on disk still points at the file.
+    const loaded = readModel(src);
+    for (const v of loaded.graph.initializers) v.const!.toFloat32();
+    const e2 = thrown(() =>
+      writeModel(loaded, path.join(d2, 'other.onnx'), { externalLocation: 'shared.bin' }),
+    );
+    expect(e2.code).toBe('PARE_IO');
+    writeModel(loaded, path.join(d2, 'other.onnx'), { externalLocation: 'other.bin', externalThreshold: 64 });
     expect(modelDiff(readModel(path.join(d2, 'other.onnx')), m)).toBeUndefined();
-    expect(modelDiff(read, { ...m, path: read.path })).toBeUndefined();
+    expect(modelDiff(readModel(src), { ...m, path: src })).toBeUndefined();
   });
 
   it('encodeModel reads external weights in; decodeModel finds them only with baseDir', () => {

@@ -12,7 +12,8 @@ const ALIGN = 4096;
 export class ExternalSink {
   private fd: number | undefined;
   private offset = 0;
-  private readonly full: string;
+  /** Where the data file lands. */
+  readonly path: string;
   private readonly tmp: string;
 
   constructor(
@@ -21,8 +22,8 @@ export class ExternalSink {
     readonly location: string,
     readonly threshold: number,
   ) {
-    this.full = path.join(modelDir, location);
-    this.tmp = claimTempPath(this.full);
+    this.path = path.join(modelDir, location);
+    this.tmp = claimTempPath(this.path);
   }
 
   /** Append a weight; returns its offset in the file. */
@@ -47,7 +48,7 @@ export class ExternalSink {
     fs.fsyncSync(this.fd);
     fs.closeSync(this.fd);
     this.fd = undefined;
-    fs.renameSync(this.tmp, this.full);
+    fs.renameSync(this.tmp, this.path);
     releaseTempPath(this.tmp);
   }
 

@@ -10,6 +10,7 @@ import type { Node } from '../ir/node.js';
 import type { Tensor } from '../ir/tensor.js';
 import type { Value } from '../ir/value.js';
 import { PareError } from '../util/errors.js';
+import { realPath } from '../util/real-path.js';
 import { attributeToProto } from './attribute-proto.js';
 import { ExternalSink } from './external-sink.js';
 import { concatPieces, lengthDelimited, type Piece, writeAtomic } from './pieces.js';
@@ -55,7 +56,7 @@ export function encodeModel(model: Model): Uint8Array {
  */
 export function writeModel(model: Model, file: string, options: WriteOptions = {}): void {
   const target = path.resolve(file);
-  if (model.path && path.resolve(model.path) === target) {
+  if (model.path && realPath(model.path) === realPath(target)) {
     throw new PareError('PARE_IO', `refusing to overwrite the input model '${file}'`, {
       file,
       notes: ['choose another output path'],
@@ -63,6 +64,7 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
   }
   const sink = externalSink(model, file, options);
   try {
+    refuseSourceFiles(model, file, [target, ...(sink ? [sink.path] : [])]);
     writeAtomic(target, modelPieces(model, sink), () => sink?.commit());
   } catch (err) {
     sink?.abort();
@@ -71,6 +73,30 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
       file,
       cause: err,
     });
+  }
+}
+
+/**
+ * The files the input's weights live in (its external data, whether loaded yet or still streamed
+ * from) must not be replaced by the output: the input model would point at the new file. Paths are
+ * compared after following symlinks.
+ */
+function refuseSourceFiles(model: Model, file: string, writes: readonly string[]): void {
+  const sources = new Set<string>();
+  const dir = model.path ? path.dirname(path.resolve(model.path)) : undefined;
+  for (const v of model.graph.initializers) {
+    const t = v.const!;
+    const region = tensorFileRegion(t);
+    if (region) sources.add(realPath(region.handle.path));
+    if (t.external && dir) sources.add(realPath(path.resolve(dir, t.external.location)));
+  }
+  for (const w of writes) {
+    if (!sources.has(realPath(w))) continue;
+    throw new PareError(
+      'PARE_IO',
+      `refusing to overwrite '${w}' while writing '${file}': the model's weights are read from it (the input's data)`,
+      { file, notes: ['choose another output path (or externalLocation) so the input model stays intact'] },
+    );
   }
 }
 

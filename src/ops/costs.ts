@@ -36,14 +36,7 @@ export function computeCosts(graph: Graph): CostReport {
   if (graph.nodes.some((n) => n.outputs.some((o) => o.name !== '' && !o.type?.shape))) {
     diagnostics.push(...inferShapes(graph, { keepUnresolved: true }));
   }
-  const batch = staticBatch(graph);
-  const perSample = (v: Value | undefined): number[] | undefined => {
-    const s = v?.const ? v.const.dims : v?.type?.shape;
-    if (!s || s.some((d) => d === null)) return undefined;
-    const dims = s.map((d) => (typeof d === 'number' ? d : 1));
-    if (batch !== undefined && !v?.const && dims.length >= 2 && dims[0] === batch) dims[0] = 1;
-    return dims;
-  };
+  const perSample = perSampleDims(graph);
   const paramsOf = new Map<Node, number>();
   for (const p of findParamHandles(graph)) paramsOf.set(p.node, (paramsOf.get(p.node) ?? 0) + p.size);
   const nodes: NodeCost[] = [];
@@ -85,6 +78,18 @@ export function computeCosts(graph: Graph): CostReport {
     bytes += b;
   }
   return { nodes, params, macs, activationBytes: bytes, diagnostics };
+}
+
+/** Per-sample dims of a value (see the top of this file); undefined when a dim is unknown. */
+export function perSampleDims(graph: Graph): (v: Value | null | undefined) => number[] | undefined {
+  const batch = staticBatch(graph);
+  return (v) => {
+    const s = v?.const ? v.const.dims : v?.type?.shape;
+    if (!s || s.some((d) => d === null)) return undefined;
+    const dims = s.map((d) => (typeof d === 'number' ? d : 1));
+    if (batch !== undefined && !v?.const && dims.length >= 2 && dims[0] === batch) dims[0] = 1;
+    return dims;
+  };
 }
 
 /** The numeric leading dim shared by the graph's (rank ≥ 2) feed inputs, when > 1. */

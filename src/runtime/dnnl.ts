@@ -151,14 +151,18 @@ export interface DnnlAddon {
     workspace?: Opt<TensorLike>,
   ): void;
 
-  /** 'relu' (alpha: leaky slope) or 'clip' (alpha, beta: bounds; gradient where alpha < x <= beta). */
+  /**
+   * Eltwise: 'relu' (alpha: leaky slope), 'clip' (alpha, beta: bounds; gradient where alpha < x <= beta),
+   * 'clip_v2' (gradient where alpha < x < beta), 'hardswish', 'logistic' (sigmoid), 'linear'
+   * (alpha·x + beta).
+   */
   reluCreate(
     o: {
       dims: number[];
-      algorithm?: 'relu' | 'clip';
+      algorithm?: EltwiseAlgorithm;
       alpha?: number;
       beta?: number;
-      /** relu only: the backward reads y (pass y to reluBackward), so the forward may run in place */
+      /** relu, logistic, clip_v2: the backward reads y (pass y to reluBackward), so the forward may run in place */
       useDst?: boolean;
       layout?: LayoutSpec;
     } & OpThreads,
@@ -172,7 +176,47 @@ export interface DnnlAddon {
   poolCreate(o: PoolOptions): Handle<'pool'>;
   poolForward(h: Handle<'pool'>, x: TensorLike, y: TensorLike, workspace?: Opt<TensorLike>): void;
   poolBackward(h: Handle<'pool'>, dy: TensorLike, dx: TensorLike, workspace?: Opt<TensorLike>): void;
+
+  /** y = a ∘ b with b broadcast where bDims is 1; y takes a's layout. */
+  binaryCreate(
+    o: {
+      dims: number[];
+      bDims?: number[];
+      algorithm?: 'mul' | 'add';
+      layout?: LayoutSpec;
+      bLayout?: LayoutSpec;
+    } & OpThreads,
+  ): Handle<'binary'>;
+  binary(h: Handle<'binary'>, a: TensorLike, b: TensorLike, y: TensorLike): void;
+  /** Concatenation along `axis` (default 1) of inputs in the given layouts; layout(h, 'dst'). */
+  concatCreate(o: { inputs: (Layout | Desc)[]; axis?: number } & OpThreads): Handle<'concat'>;
+  concat(h: Handle<'concat'>, xs: TensorLike[], y: TensorLike): void;
+  /** Each input's part of dy, into its layout (null: not needed). */
+  concatBackward(h: Handle<'concat'>, dy: TensorLike, dxs: (TensorLike | null)[]): void;
+  /** Nearest-neighbour resampling [n, c, h, w] → [n, c, oh, ow]; layout(h, 'dst'). */
+  resampleCreate(o: NchwOptions & { oh: number; ow: number; layout?: LayoutSpec }): Handle<'resample'>;
+  resampleForward(h: Handle<'resample'>, x: TensorLike, y: TensorLike): void;
+  resampleBackward(h: Handle<'resample'>, dy: TensorLike, dx: TensorLike): void;
+
+  /**
+   * Deconvolution (ONNX ConvTranspose) [n, c, h, w] → [n, oc, oh, ow]; weights {oc, ic, kh, kw} or
+   * {g, oc/g, ic/g, kh, kw} (ONNX's first two axes swapped per group).
+   */
+  deconvCreate(
+    o: Omit<ConvOptions, 'training' | 'algorithm' | 'weightsLayout'> & { oh: number; ow: number },
+  ): Handle<'deconv'>;
+  deconvForward(h: Handle<'deconv'>, x: TensorLike, w: TensorLike, b: Opt<TensorLike>, y: TensorLike): void;
+  deconvBackwardData(h: Handle<'deconv'>, dy: TensorLike, w: TensorLike, dx: TensorLike): void;
+  deconvBackwardWeights(
+    h: Handle<'deconv'>,
+    x: TensorLike,
+    dy: TensorLike,
+    dw: TensorLike,
+    db?: Opt<TensorLike>,
+  ): void;
 }
+
+export type EltwiseAlgorithm = 'relu' | 'clip' | 'clip_v2' | 'hardswish' | 'logistic' | 'linear';
 
 /** src/runtime and dist/runtime are both two levels below the package root. */
 export const addonPath = join(

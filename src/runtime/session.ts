@@ -48,6 +48,9 @@ export class Session {
     try {
       const s = await ort.InferenceSession.create(bytes, {
         graphOptimizationLevel: options.optimization ?? 'all',
+        // ORT's own log lines ('[E:onnxruntime:...]') would print before the typed error that says
+        // the same with the file and what to do; only fatal ones stay.
+        logSeverityLevel: 4,
         executionProviders: [...(options.providers ?? ['cpu'])],
         ...(options.threads !== undefined
           ? { intraOpNumThreads: options.threads, interOpNumThreads: 1 }

@@ -7,6 +7,7 @@ import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { initialState, trainedModel } from '../autodiff/training-state.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { selectEngine } from '../engine/select-engine.js';
+import type { ChannelGradientStats, LogitsHook } from '../engine/step-engine.js';
 import type { Model } from '../ir/model.js';
 import type { EvalResult } from '../measure/classification-meter.js';
 import type { HostTensor, SessionOptions } from '../runtime/session.js';
@@ -40,6 +41,8 @@ export type TrainEvent =
       readonly lr: number;
       /** Where this step's time went, up to this event. */
       readonly timing: StepTiming;
+      /** The loss by term, when the engine separates them (StepResult.terms). */
+      readonly terms?: Readonly<Record<string, number>>;
     }
   | {
       readonly kind: 'epoch';
@@ -87,8 +90,22 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
    * 'auto' (default) takes dnnl when it runs the model, else nchwc when the probe passes.
    */
   readonly engine?: 'auto' | 'standard' | 'nchwc' | 'dnnl';
+  /**
+   * Per-channel gradient statistics of these values (computed activations), given to `onStats` after
+   * every step with its 1-based number (the dnnl engine only: other engines refuse with the reason).
+   */
+  readonly gradientStats?: {
+    readonly values: readonly string[];
+    readonly onStats: (stats: ReadonlyMap<string, ChannelGradientStats>, step: number) => void;
+  };
   /** Resume from this state (from a checkpoint) at this epoch. */
   readonly resume?: { readonly state: ReadonlyMap<string, HostTensor>; readonly epoch: number };
+  /**
+   * An extra loss term on the logits, its gradient computed on the host each step (AIP's adversarial
+   * term). Only the dnnl engine runs it; on ONNX Runtime training goes on without it and
+   * `TrainResult.logitsHookSkipped` says why.
+   */
+  readonly logitsHook?: LogitsHook;
 }
 
 export interface TrainResult {
@@ -102,6 +119,8 @@ export interface TrainResult {
   readonly engine: string;
   /** Why the dnnl engine did not run, when it was asked for ('dnnl' or 'auto'). */
   readonly dnnlFallback?: string;
+  /** Why `logitsHook` did not run (the engine chosen cannot run it). */
+  readonly logitsHookSkipped?: string;
   /** Convs that got a BatchNormalization for training (folded back in `model`). */
   readonly unfoldedBatchNorm: readonly string[];
   /** Feature-distillation pairs as resolved. */
@@ -143,14 +162,23 @@ export async function trainModel(
     label: `${model.path ?? model.graph.name} (evaluation)`,
     ...(options.threads ? { threads: options.threads } : {}),
   };
-  const { engine, dnnlFallback } = await selectEngine(options.engine ?? 'auto', {
+  const { engine, dnnlFallback, logitsHookSkipped } = await selectEngine(options.engine ?? 'auto', {
     model: trainable,
     graph: tg,
     options: graphOptions,
     ...(options.teacher ? { teacher: options.teacher } : {}),
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.gradientStats ? { gradientStats: options.gradientStats.values } : {}),
     label: model.path ?? model.graph.name,
+    ...(options.logitsHook ? { logitsHook: options.logitsHook } : {}),
   });
+  if (options.gradientStats && !engine.readGradientStats) {
+    await engine.release();
+    throw new PareError(
+      'PARE_CONFIG',
+      `gradient statistics during training need the dnnl engine; it did not run (${dnnlFallback ?? `engine ${engine.name} was asked for`})`,
+    );
+  }
   const state = new Map(options.resume?.state ?? initialState(tg));
   engine.writeState(state);
   const total = Math.min(options.epochs * loader.batchesPerEpoch, options.maxSteps ?? Infinity);
@@ -177,6 +205,7 @@ export async function trainModel(
         const tRun = performance.now();
         const r = await engine.step({ x: batch.x, dims: [n, c, h, w], labels: batch.y }, lr, step + 1);
         const tRan = performance.now();
+        options.gradientStats?.onStats(engine.readGradientStats!(), step + 1);
         const loss = r.loss;
         const hits = r.correct;
         if (!Number.isFinite(loss)) {
@@ -208,6 +237,7 @@ export async function trainModel(
             runMs: tRan - tRun - r.teacherMs,
             hostMs: performance.now() - stepEnd - (tBatch - stepEnd) - (tRan - tRun),
           },
+          ...(r.terms ? { terms: r.terms } : {}),
         });
         stepEnd = performance.now();
       }
@@ -248,6 +278,7 @@ export async function trainModel(
     state,
     engine: engine.name,
     ...(dnnlFallback !== undefined ? { dnnlFallback } : {}),
+    ...(logitsHookSkipped !== undefined ? { logitsHookSkipped } : {}),
     unfoldedBatchNorm: unfolded?.convs ?? [],
     features,
   };

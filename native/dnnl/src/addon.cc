@@ -550,6 +550,13 @@ napi_value conv_create(napi_env env, napi_value o) {
   prop_kind pk = op->training ? prop_kind::forward_training : prop_kind::forward_inference;
   convolution_forward::desc fd(pk, algo, src_a, wei_a, bias_a, dst_a, strides, dil, pl, pr);
   op->fwd_pd = convolution_forward::primitive_desc(fd, eng());
+  // A source layout the JIT kernels do not take with a free destination (NHWC from a concat): let
+  // oneDNN choose the source too; bind_in reorders the producer's tensor.
+  if (lay.req == LayoutReq::Given && std::string(op->fwd_pd.impl_info_str()).find("ref") != std::string::npos) {
+    src_a = memory::desc(op->src_d, dt::f32, tag::any);
+    convolution_forward::desc fd2(pk, algo, src_a, wei_a, bias_a, dst_a, strides, dil, pl, pr);
+    op->fwd_pd = convolution_forward::primitive_desc(fd2, eng());
+  }
   op->fwd = convolution_forward(op->fwd_pd);
   if (op->training) {
     // Backward: diff_src / diff_dst use the forward src / dst layouts, so that a chain kept in blocked
@@ -761,22 +768,49 @@ napi_value relu_create(napi_env env, napi_value o) {
   op->data = resolve(lay, d);
   // 'relu' (alpha = leaky slope) or 'clip' (alpha = lower, beta = upper bound; ReLU6, Clip):
   // the clip gradient passes for alpha < x <= beta.
+  // Also 'clip_v2' (gradient where alpha < x < beta), 'hardswish', 'logistic' (sigmoid) and 'linear'
+  // (alpha·x + beta).
   std::string alg_s = opt_str(env, o, "algorithm", "relu");
-  if (alg_s != "relu" && alg_s != "clip") throw JsError("relu: algorithm must be relu or clip");
-  // useDst (relu only): the backward reads y instead of x, so y may overwrite x (in-place forward:
-  // one activation buffer fewer when x has no other reader).
+  // useDst (relu, logistic, clip_v2): the backward reads y instead of x, so y may overwrite x
+  // (in-place forward: one activation buffer fewer when x has no other reader).
   op->use_dst = opt_bool(env, o, "useDst", false);
-  if (op->use_dst && alg_s != "relu") throw JsError("relu: useDst needs algorithm relu");
-  algorithm alg = alg_s == "clip"   ? algorithm::eltwise_clip
-                  : op->use_dst     ? algorithm::eltwise_relu_use_dst_for_bwd
-                                    : algorithm::eltwise_relu;
+  struct Alg {
+    const char *name;
+    algorithm alg, dst_alg;
+  };
+  const Alg algs[] = {
+      {"relu", algorithm::eltwise_relu, algorithm::eltwise_relu_use_dst_for_bwd},
+      {"clip", algorithm::eltwise_clip, algorithm::undef},
+      {"clip_v2", algorithm::eltwise_clip_v2, algorithm::eltwise_clip_v2_use_dst_for_bwd},
+      {"hardswish", algorithm::eltwise_hardswish, algorithm::undef},
+      {"logistic", algorithm::eltwise_logistic, algorithm::eltwise_logistic_use_dst_for_bwd},
+      {"linear", algorithm::eltwise_linear, algorithm::undef},
+  };
+  algorithm alg = algorithm::undef;
+  for (const auto &a : algs)
+    if (alg_s == a.name) alg = op->use_dst ? a.dst_alg : a.alg;
+  if (alg == algorithm::undef)
+    throw JsError("relu: algorithm " + alg_s + (op->use_dst ? " with useDst" : "") + " is not supported");
   float alpha = static_cast<float>(opt_num(env, o, "alpha", 0.0));
   float beta = static_cast<float>(opt_num(env, o, "beta", 0.0));
-  eltwise_forward::desc fd(prop_kind::forward_training, alg, op->data, alpha, beta);
-  op->fwd_pd = eltwise_forward::primitive_desc(fd, eng());
+  auto create = [&] {
+    eltwise_forward::desc fd(prop_kind::forward_training, alg, op->data, alpha, beta);
+    op->fwd_pd = eltwise_forward::primitive_desc(fd, eng());
+    eltwise_backward::desc bd(alg, op->data, op->data, alpha, beta);
+    op->bwd_pd = eltwise_backward::primitive_desc(bd, eng(), op->fwd_pd);
+  };
+  create();
+  // On a blocked layout padded in channels (24 channels in 16-blocks), oneDNN's JIT kernels take only
+  // the functions (and derivatives) that keep 0 at 0 (the padding must stay zero): sigmoid, the linear
+  // step of HardSigmoid, HardSwish's backward get the reference kernel there. Then the op runs on NHWC
+  // and bind_in/bind_out reorder through scratch buffers: far cheaper than the reference kernel.
+  auto is_ref = [](const char *impl) { return std::string(impl).find("ref") != std::string::npos; };
+  if ((is_ref(op->fwd_pd.impl_info_str()) || is_ref(op->bwd_pd.impl_info_str())) && d.size() == 4 &&
+      op->data != op->plain) {
+    op->data = memory::desc(d, dt::f32, tag::nhwc);
+    create();
+  }
   op->fwd = eltwise_forward(op->fwd_pd);
-  eltwise_backward::desc bd(alg, op->data, op->data, alpha, beta);
-  op->bwd_pd = eltwise_backward::primitive_desc(bd, eng(), op->fwd_pd);
   op->bwd = eltwise_backward(op->bwd_pd);
   return wrap_op(env, op.release());
 }
@@ -917,6 +951,8 @@ void pool_backward(napi_env env, PoolOp *op, napi_value *a) {
   run(op->bwd, args);
   finish(dx);
 }
+
+#include "ops-more.inc"
 
 // ---------------------------------------------------------------------------------------------
 // JS entry points
@@ -1094,6 +1130,10 @@ CREATE_ENTRY(js_bn_create, bn_create)
 CREATE_ENTRY(js_relu_create, relu_create)
 CREATE_ENTRY(js_add_create, add_create)
 CREATE_ENTRY(js_pool_create, pool_create)
+CREATE_ENTRY(js_binary_create, binary_create)
+CREATE_ENTRY(js_concat_create, concat_create)
+CREATE_ENTRY(js_resample_create, resample_create)
+CREATE_ENTRY(js_deconv_create, deconv_create)
 
 #define EXEC_ENTRY(js, T, kind, nargs, minargs, fn)        \
   ENTRY(js) {                                               \
@@ -1116,6 +1156,14 @@ EXEC_ENTRY(js_relu_backward, EltOp, "relu", 4, 4, relu_backward)
 EXEC_ENTRY(js_add, AddOp, "add", 4, 4, add_run)
 EXEC_ENTRY(js_pool_forward, PoolOp, "pool", 4, 3, pool_forward)
 EXEC_ENTRY(js_pool_backward, PoolOp, "pool", 4, 3, pool_backward)
+EXEC_ENTRY(js_binary, BinOp, "binary", 4, 4, binary_run)
+EXEC_ENTRY(js_concat, ConcatOp, "concat", 3, 3, concat_run)
+EXEC_ENTRY(js_concat_backward, ConcatOp, "concat", 3, 3, concat_backward)
+EXEC_ENTRY(js_resample_forward, ResampleOp, "resample", 3, 3, resample_forward)
+EXEC_ENTRY(js_resample_backward, ResampleOp, "resample", 3, 3, resample_backward)
+EXEC_ENTRY(js_deconv_forward, DeconvOp, "deconv", 5, 5, deconv_forward)
+EXEC_ENTRY(js_deconv_backward_data, DeconvOp, "deconv", 4, 4, deconv_backward_data)
+EXEC_ENTRY(js_deconv_backward_weights, DeconvOp, "deconv", 5, 4, deconv_backward_weights)
 
 }  // namespace
 
@@ -1149,6 +1197,18 @@ NAPI_MODULE_INIT() {
       {"poolCreate", js_pool_create},
       {"poolForward", js_pool_forward},
       {"poolBackward", js_pool_backward},
+      {"binaryCreate", js_binary_create},
+      {"binary", js_binary},
+      {"concatCreate", js_concat_create},
+      {"concat", js_concat},
+      {"concatBackward", js_concat_backward},
+      {"resampleCreate", js_resample_create},
+      {"resampleForward", js_resample_forward},
+      {"resampleBackward", js_resample_backward},
+      {"deconvCreate", js_deconv_create},
+      {"deconvForward", js_deconv_forward},
+      {"deconvBackwardData", js_deconv_backward_data},
+      {"deconvBackwardWeights", js_deconv_backward_weights},
   };
   for (auto &f : fns) {
     napi_value fn;

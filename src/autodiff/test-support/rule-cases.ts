@@ -5,7 +5,7 @@
 
 import { Tensor } from '../../ir/tensor.js';
 import type { GradOpType } from '../registry.js';
-import { avoiding, away, f32, ints, positive, scalar, x } from './case-helpers.js';
+import { avoiding, away, f32, ints, linear32, positive, scalar, x } from './case-helpers.js';
 import type { OpCase } from './grad-check.js';
 import { windowCases } from './window-cases.js';
 
@@ -172,6 +172,23 @@ export const ruleCases = {
       name: 'slice step 3 both axes',
       op: 'Slice',
       inputs: [x(7, 8), ints(1, 2), ints(7, 8), ints(0, 1), ints(3, 2)],
+    },
+  ],
+  Resize: [
+    {
+      name: 'resize nearest 2 × 3 by scales',
+      op: 'Resize',
+      inputs: [x(2, 3, 2, 2), null, { shape: [4], kind: 'const', data: Tensor.float32([4], [1, 1, 2, 3]) }],
+      opset: 13,
+      ...linear32,
+    },
+    {
+      name: 'resize nearest asymmetric floor by sizes',
+      op: 'Resize',
+      inputs: [x(1, 2, 3, 2), null, null, ints(1, 2, 6, 4)],
+      attrs: { coordinate_transformation_mode: 'asymmetric', nearest_mode: 'floor' },
+      opset: 13,
+      ...linear32,
     },
   ],
   Pad: [

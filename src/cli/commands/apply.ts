@@ -3,8 +3,8 @@
 
 import { Command } from 'commander';
 import { readPlan } from '../../analysis/plan.js';
+import { applyPlanToModel } from '../../methods/apply-plan-to-model.js';
 import { writeModel } from '../../onnx/write.js';
-import { applyPlanToModel } from '../../surgery/apply-plan-to-model.js';
 import { assertVerified, describeVerification } from '../../surgery/verify.js';
 import { formatCount, formatPercent } from '../format.js';
 import type { CliIO } from '../io.js';

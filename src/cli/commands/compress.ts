@@ -174,6 +174,7 @@ export function compressCommand(io: CliIO): Command {
       seed,
       engine: result.engine,
       ...(result.dnnlFallback ? { dnnlFallback: result.dnnlFallback } : {}),
+      ...(result.adversarialSkipped ? { adversarialSkipped: result.adversarialSkipped } : {}),
       unfoldedBatchNorm: result.unfoldedBatchNorm,
       chunks: result.chunks,
       stepsPerChunk: result.stepsPerChunk,
@@ -213,6 +214,8 @@ export function compressCommand(io: CliIO): Command {
       ),
     );
     if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
+    if (result.adversarialSkipped)
+      io.err(`warning: ${recipe.name}'s adversarial term did not run: ${result.adversarialSkipped}`);
     // Never write a slower model quietly.
     if (latency.ratio !== undefined && latency.ratio >= 1)
       io.err(

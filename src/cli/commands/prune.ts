@@ -7,6 +7,7 @@ import type { NormalizerName } from '../../criteria/normalizers.js';
 import type { ReducerName } from '../../criteria/reducers.js';
 import { criterionNames } from '../../criteria/registry.js';
 import type { Model } from '../../ir/model.js';
+import { compressRecipe } from '../../methods/compress-recipes.js';
 import { type PruneResult, pruneModel, type RecoveryName, recoveryNames } from '../../methods/prune.js';
 import { recipeNames } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
@@ -204,6 +205,7 @@ export function pruneCommand(io: CliIO): Command {
         ? { criterionOptions: recipe.criterionOptions }
         : {}),
       ...(threads ? { threads } : {}),
+      ...(recipe?.ga ? { ga: compressRecipe('ga').ga! } : {}),
       minChannels: parseIntOption(opts.minChannels ?? '1', '--min-channels'),
       roundTo: opts.roundTo === 'auto' || !opts.roundTo ? 'auto' : parseIntOption(opts.roundTo, '--round-to'),
       ...(opts.maxRatio ? { maxRatio: parseFloatOption(opts.maxRatio, '--max-ratio', 0, 1) } : {}),

@@ -5,15 +5,24 @@
 // engine-equivalence tests): BN batch statistics and running-statistic blend, PyTorch's cross-entropy
 // with label smoothing, Hinton distillation, feature MSE and attention transfer at any computed value,
 // SGD / Adam / AdamW as torch.optim, frozen parameters, channel masks (soft pruning: weights, gradients
-// and optimizer state masked; masks change between steps through writeState, no rebuild). Anything
+// and optimizer state masked; masks change between steps through writeState, no rebuild), and an
+// extra logits gradient from a host hook (EngineContext.logitsHook: AIP's adversarial term). Anything
 // else (frozen BN) is a reason to fall back to ONNX Runtime.
 
 import type { TrainingGraphOptions } from '../../autodiff/training-graph.js';
 import { type DnnlAddon, dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
 import type { HostTensor } from '../../runtime/session.js';
 import { PareError } from '../../util/errors.js';
-import type { EngineContext, Prepared, StepBatch, StepEngine, StepResult } from '../step-engine.js';
+import type {
+  ChannelGradientStats,
+  EngineContext,
+  Prepared,
+  StepBatch,
+  StepEngine,
+  StepResult,
+} from '../step-engine.js';
 import { type TeacherRunner, teacherRunner } from '../teacher-runner.js';
+import { GradientStatsRecorder } from './gradient-stats.js';
 import { attentionTransfer, featureMse } from './host-feature-loss.js';
 import { distillation, softmaxCrossEntropy } from './host-loss.js';
 import { type OptimParam, optimizerStep } from './host-optim.js';
@@ -62,8 +71,11 @@ export function planDnnl(
   if (why) return { reason: why };
   const d = loadDnnl(ctx.threads);
   if (!d) return { reason: dnnlUnavailable() };
-  const prog = program(ctx.model, ctx.options);
+  const prog = program(ctx.model, ctx.options, ctx.gradientStats);
   if ('reason' in prog) return prog;
+  for (const v of ctx.gradientStats ?? [])
+    if (!prog.layers.some((l) => l.output === v))
+      return { reason: `gradient statistics at '${v}': not a value computed by a layer` };
   for (const f of ctx.options.loss?.features ?? [])
     if (!prog.layers.some((l) => l.output === f.student))
       return { reason: `feature loss at '${f.student}': not a value computed by a layer` };
@@ -77,6 +89,7 @@ export class DnnlEngine implements StepEngine {
   private readonly store: ParamStore;
   private readonly trained: OptimParam[];
   private readonly tuner: ThreadTuner;
+  private readonly gradients: GradientStatsRecorder | undefined;
   private threads: number;
   /** plain value and gradient buffers of each feature loss's student value, per batch size */
   private readonly featureBuffers = new Map<string, { value: Float32Array; grad: Float32Array }>();
@@ -93,6 +106,7 @@ export class DnnlEngine implements StepEngine {
     this.threads = ctx.threads ?? d.getNumThreads();
     this.tuner = new ThreadTuner({ max: o.tuneThreads === false ? 1 : this.threads });
     this.store = new ParamStore(d, prog.params, prog.running);
+    if (ctx.gradientStats?.length) this.gradients = new GradientStatsRecorder(d, new Set(ctx.gradientStats));
     const store = this.store;
     this.trained = [...prog.params.values()]
       .filter((p) => !p.frozen)
@@ -111,7 +125,15 @@ export class DnnlEngine implements StepEngine {
   private plan(n: number): Plan {
     let plan = this.plans.get(n);
     if (!plan) {
-      plan = buildPlan(this.d, this.prog, this.store, n, this.o.bnThreads ?? 1);
+      const g = this.gradients;
+      plan = buildPlan(
+        this.d,
+        this.prog,
+        this.store,
+        n,
+        this.o.bnThreads ?? 1,
+        g && { values: g.values, seen: g.seen },
+      );
       this.plans.set(n, plan);
     }
     return plan;
@@ -171,6 +193,7 @@ export class DnnlEngine implements StepEngine {
         r = softmaxCrossEntropy(b.logits, batch.labels, n, k, smoothing, b.dlogits);
       }
       let total = r.loss;
+      let featureLoss = 0;
       for (const f of loss?.features ?? []) {
         const dims = plan.dims(f.student);
         const size = dims.reduce((a, v) => a * v, 1);
@@ -187,19 +210,29 @@ export class DnnlEngine implements StepEngine {
         const tv = t.data as Float32Array;
         const weight = f.weight ?? 1;
         const hw = size / (n * dims[1]!);
-        total +=
+        featureLoss +=
           f.kind === 'mse'
             ? featureMse(fb.value, tv, weight, fb.grad)
             : attentionTransfer(fb.value, tv, n, dims[1]!, t.dims[1]!, hw, weight, fb.grad);
         plan.seed(f.student, fb.grad);
       }
+      total += featureLoss;
+      const terms: Record<string, number> = { logits: r.loss, features: featureLoss };
+      const hook = this.ctx.logitsHook;
+      if (hook) {
+        const teacher = feeds && loss?.distillation ? b.teacher : undefined;
+        const h = hook({ logits: b.logits, teacher, labels: batch.labels, n, k, step }, b.dlogits);
+        total += h.loss;
+        Object.assign(terms, { hook: h.loss }, h.terms);
+      }
       plan.seed(this.prog.logits, b.dlogits);
+      this.gradients?.reset();
       for (let i = plan.backward.length - 1; i >= 0; i--) plan.backward[i]!();
       this.store.maskGradients();
       optimizerStep(this.ctx.options.optimizer, this.trained, lr, step);
       this.store.maskState();
       this.tuner.done(threads, performance.now() - t0 - teacherMs, n, measured);
-      return { loss: total, correct: r.correct, teacherMs };
+      return { loss: total, correct: r.correct, teacherMs, terms };
     } catch (e) {
       throw dnnlError(e);
     }
@@ -214,6 +247,10 @@ export class DnnlEngine implements StepEngine {
         `dnnl engine: the training graph has no teacher input for '${target}'`,
       );
     return t.input;
+  }
+
+  readGradientStats(): ReadonlyMap<string, ChannelGradientStats> {
+    return this.gradients?.read() ?? new Map();
   }
 
   readState(state: Map<string, HostTensor>): void {

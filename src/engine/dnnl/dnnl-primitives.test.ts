@@ -31,12 +31,12 @@ function primitives(isa: string | undefined): Report[] {
 
 describe.skipIf(!addon)(`dnnl training step: no reference kernels${skipReason}`, () => {
   for (const isa of [undefined, 'AVX2']) {
-    it(`ResNet-20, VGG-16, MobileNetV2 ${isa ? `capped at ${isa}` : 'on this CPU'}`, () => {
+    it(`ResNet-20, VGG-16, MobileNetV2, Concat/SE/HardSwish/Dropout net ${isa ? `capped at ${isa}` : 'on this CPU'}`, () => {
       const reports = primitives(isa);
       expect(reports.map((r) => r.reason ?? 'ok')).toEqual(reports.map(() => 'ok'));
       for (const r of reports) {
         // conv fwd/bwd_data/bwd_weights, BN, eltwise, pool and sum primitives were all listed
-        expect(r.primitives.length, `${r.model} ${r.shape}`).toBeGreaterThan(50);
+        expect(r.primitives.length, `${r.model} ${r.shape}`).toBeGreaterThan(r.model === 'ops-net' ? 30 : 50);
         const ref = r.primitives.filter((p) => p.impl.includes('ref'));
         expect(ref, `${r.model} ${r.shape}`).toEqual([]);
         if (isa) {

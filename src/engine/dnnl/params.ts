@@ -21,8 +21,13 @@ export interface Param {
   readonly frozen: boolean;
   /** plain ONNX values waiting for the first plan to pick the layout */
   pending: Float32Array | undefined;
-  /** Gemm with transB = 0: W is [F, K] in ONNX, held as [K, F] */
+  /**
+   * ONNX axes 0 and 1 swapped per group in the engine: Gemm with transB = 0 (W [F, K] held as
+   * [K, F]) and ConvTranspose (W [C_in, C_out/g, kh, kw] held as oneDNN's [g, C_out/g, C_in/g, kh, kw])
+   */
   readonly transposed: boolean;
+  /** groups of a transposed ConvTranspose weight (1 otherwise) */
+  readonly groups: number;
   /** has a channel mask (TrainingGraphOptions.masked): the layers see eff = w ⊙ mask */
   readonly masked: boolean;
   /** the mask over ONNX axis 0, as fed (all ones until set) */
@@ -47,7 +52,14 @@ export function newParam(
   name: string,
   dims: readonly number[],
   data: Float32Array,
-  o: { blocked: boolean; transposed: boolean; decay: boolean; frozen: boolean; masked: boolean },
+  o: {
+    blocked: boolean;
+    transposed: boolean;
+    groups?: number;
+    decay: boolean;
+    frozen: boolean;
+    masked: boolean;
+  },
 ): Param {
   return {
     masked: o.masked,
@@ -63,6 +75,7 @@ export function newParam(
     frozen: o.frozen,
     pending: o.blocked ? data.slice() : undefined,
     transposed: o.transposed,
+    groups: o.groups ?? 1,
   };
 }
 
@@ -92,7 +105,7 @@ export class ParamStore {
   }
 
   /** Conv weights get the layout the first plan's primitive wants; everything else stays plain. */
-  placeWeights(p: Param, hc: Handle<'conv'>): void {
+  placeWeights(p: Param, hc: Handle<'conv' | 'deconv'>): void {
     if (!p.pending) return;
     const l = this.d.layout(hc, 'weights');
     const w = this.d.alloc(l);
@@ -230,11 +243,24 @@ function multiply(a: Float32Array, m: Float32Array): void {
   for (let i = 0; i < a.length; i++) a[i] = a[i]! * m[i]!;
 }
 
-/** Gemm with transB = 0 keeps W as [F, K]; the plan holds [K, F] (toOnnx: back to [F, K]). */
+/**
+ * ONNX [g·a, b, ...inner] ↔ the engine's [g, b, a, ...inner] (Gemm transB = 0: g = 1, no inner;
+ * ConvTranspose: a = C_in/g, b = C_out/g, inner = kh·kw). toOnnx: back to ONNX's order.
+ */
 function transposeIf(p: Param, src: Float32Array, toOnnx: boolean): Float32Array {
   if (!p.transposed) return src;
-  const [r, c] = toOnnx ? [p.dims[1]!, p.dims[0]!] : [p.dims[0]!, p.dims[1]!];
+  const g = p.groups;
+  const inner = p.dims.slice(2).reduce((x, y) => x * y, 1);
+  const a = p.dims[0]! / g;
+  const b = p.dims[1]!;
+  const [r, c] = toOnnx ? [b, a] : [a, b];
   const out = new Float32Array(src.length);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = src[i * c + j]!;
+  for (let q = 0; q < g; q++)
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) {
+        const from = ((q * r + i) * c + j) * inner;
+        const to = ((q * c + j) * r + i) * inner;
+        for (let k = 0; k < inner; k++) out[to + k] = src[from + k]!;
+      }
   return out;
 }

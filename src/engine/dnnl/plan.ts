@@ -37,12 +37,16 @@ export interface Plan {
   seed(value: string, grad: Float32Array): void;
 }
 
+/** Called in the backward pass with a value and its whole gradient (both in the value's layout). */
+export type GradientTap = (value: string, act: DnnlTensor, grad: DnnlTensor) => void;
+
 export function buildPlan(
   d: DnnlAddon,
   prog: Program,
   store: ParamStore,
   n: number,
   bnThreads: number,
+  taps: { readonly values: ReadonlySet<string>; readonly seen: GradientTap } | undefined = undefined,
 ): Plan {
   const [c0, h0, w0] = prog.inputShape;
   const input = d.alloc([n, c0, h0, w0]);
@@ -158,6 +162,14 @@ export function buildPlan(
     const out = L.output;
     backward.push(() => setCur(out, null));
     L.build(b);
+    // runs before the layer's backward closures: every consumer has contributed to the gradient
+    if (taps?.values.has(out)) {
+      const t = act(out).t;
+      backward.push(() => {
+        const g = cur.get(out);
+        if (g) taps.seen(out, t, g);
+      });
+    }
   }
   layer = 'gradient sums';
   return {

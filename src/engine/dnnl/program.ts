@@ -22,7 +22,12 @@ export interface Program {
   readonly running: Map<string, RunningStats>;
 }
 
-export function program(model: Model, o: TrainingGraphOptions): Program | { reason: string } {
+/** `kept`: values no layer may overwrite in place (gradient statistics read them in the backward). */
+export function program(
+  model: Model,
+  o: TrainingGraphOptions,
+  kept: readonly string[] = [],
+): Program | { reason: string } {
   const m = cloneModel(model);
   const g = m.graph;
   const feeds = g.feedInputs;
@@ -46,7 +51,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
   const running = new Map<string, RunningStats>();
   const produced = new Set([input.name]);
   const outputs = new Set(g.outputs);
-  const tapped = new Set((o.loss?.features ?? []).map((f) => f.student));
+  const tapped = new Set([...(o.loss?.features ?? []).map((f) => f.student), ...kept]);
   const constOf = (node: Node, i: number): Float32Array | undefined => {
     const v = node.input(i);
     return v?.const?.dtype === 'float32' ? v.const.toFloat32() : undefined;
@@ -70,6 +75,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
         newParam(v.name, v.const!.dims, values, {
           blocked: po.blocked ?? false,
           transposed: po.transposed ?? false,
+          groups: po.groups ?? 1,
           decay: !noDecay.has(v.name),
           frozen: frozen.has(v.name),
           masked: masked.has(v.name),
@@ -89,6 +95,7 @@ export function program(model: Model, o: TrainingGraphOptions): Program | { reas
       return mean.name;
     },
     constant: (node, i) => node.input(i)?.const?.toNumbers(),
+    dropout: (o.dropout ?? 'train') === 'train',
     used: (v: Value) => v.consumers.length > 0 || outputs.has(v),
     soleReader: (name) => {
       const v = g.value(name);

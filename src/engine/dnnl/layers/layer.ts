@@ -18,9 +18,14 @@ export interface LowerContext {
   shape(value: string): readonly number[] | undefined;
   /**
    * Input i as a trained parameter (a float initializer used once); `blocked`: a conv/Gemm weight,
-   * placed in the primitive's layout when the first plan is built; `transposed`: Gemm with transB = 0.
+   * placed in the primitive's layout when the first plan is built; `transposed`: axes 0 and 1 swapped
+   * per group (`groups`) in the engine (Gemm with transB = 0, ConvTranspose).
    */
-  param(node: Node, i: number, o?: { blocked?: boolean; transposed?: boolean }): string | undefined;
+  param(
+    node: Node,
+    i: number,
+    o?: { blocked?: boolean; transposed?: boolean; groups?: number },
+  ): string | undefined;
   /** Input i as BN running statistics (mean and variance share one record). */
   running(node: Node, mean: number, variance: number): string | undefined;
   /**
@@ -32,6 +37,8 @@ export interface LowerContext {
   used(value: Value): boolean;
   /** A constant input's values (attributes given as inputs: Clip bounds, Reshape shape). */
   constant(node: Node, i: number): readonly number[] | undefined;
+  /** Dropout drops (training mode), as the training graph's `dropout: 'train'` (the default). */
+  readonly dropout: boolean;
 }
 
 export interface Act {
@@ -51,7 +58,7 @@ export interface BuildContext {
   param(name: string): Param;
   running(name: string): RunningStats;
   /** Conv/Gemm weights take the layout of the first primitive that uses them. */
-  placeWeights(p: Param, conv: Handle<'conv'>): void;
+  placeWeights(p: Param, conv: Handle<'conv' | 'deconv'>): void;
   forward(f: () => void): void;
   /** Registered in forward order, run in reverse. */
   backward(f: () => void): void;

@@ -23,7 +23,10 @@ function randomKeep(a: ChannelAnalysis, rng: Rng): Record<string, number[]> {
   return out;
 }
 
-/** Predicted costs of random plans equal computeCosts of the graph surgery actually leaves. */
+/**
+ * Predicted costs of random plans equal computeCosts of the graph surgery actually leaves: always
+ * from the kept positions, and from the kept counts for the plans `accept` passes.
+ */
 function checkExact(
   graph: Graph,
   plans: number,
@@ -38,17 +41,20 @@ function checkExact(
   let checked = 0;
   for (let i = 0; i < plans; i++) {
     const keep = randomKeep(analysis, rng);
+    const real = exactCosts(graph, analysis, keep);
+    const positions = new Map(Object.entries(keep).map(([id, k]) => [id, Int32Array.from(k)]));
+    expect(model.predict(positions), `plan ${JSON.stringify(keep)}`).toEqual(real);
     if (!accept(keep)) continue;
-    const pruned = applyPlan(graph, createPlan(graph, keep), { analysis });
-    const real = computeCosts(pruned);
     const counts = new Map(Object.entries(keep).map(([id, k]) => [id, k.length]));
-    expect(model.predict(counts), `plan ${JSON.stringify(keep)}`).toEqual({
-      macs: real.macs,
-      params: real.params,
-    });
+    expect(model.predict(counts), `plan ${JSON.stringify(keep)}`).toEqual(real);
     checked++;
   }
   return checked;
+}
+
+function exactCosts(graph: Graph, analysis: ChannelAnalysis, keep: Record<string, number[]>) {
+  const real = computeCosts(applyPlan(graph, createPlan(graph, keep), { analysis }));
+  return { macs: real.macs, params: real.params };
 }
 
 describe('CostModel (exact MACs and params of a plan, without surgery)', () => {
@@ -88,6 +94,21 @@ describe('CostModel (exact MACs and params of a plan, without surgery)', () => {
     const distinct = (k: Record<string, number[]>) =>
       String(k['/conv1/Conv'] ?? 'all') !== String(k['/a/Conv'] ?? 'all');
     expect(checkExact(g, 12, 5, distinct)).toBeGreaterThan(6);
+    // Kept positions tell: both groups keeping {0, 2, 5} slice the weight alike (one copy).
+    const analysis = analyzeChannels(g);
+    const keep = { '/conv1/Conv': [0, 2, 5], '/a/Conv': [0, 2, 5] };
+    const positions = new Map(Object.entries(keep).map(([id, k]) => [id, Int32Array.from(k)]));
+    const real = exactCosts(g, analysis, keep);
+    expect(predictCosts(g, analysis, positions)).toEqual(real);
+    const counts = predictCosts(
+      g,
+      analysis,
+      new Map([
+        ['/conv1/Conv', 3],
+        ['/a/Conv', 3],
+      ]),
+    );
+    expect(counts.params - real.params).toBe(3 * 3 * 9);
   });
 
   it('is not first order: pruning two adjacent groups saves less than the sum of their savings', () => {

@@ -1,4 +1,4 @@
-// predictCosts: the exact MACs and parameters of the graph that a plan would leave, from the kept
+// The one cost predictor (allocation, apply, reports). predictCosts: the exact MACs and parameters of the graph that a plan would leave, from the kept
 // channel count of every group, without doing the surgery. Costs are not first-order: a conv's MACs
 // are ∝ C_in·C_out, so pruning two adjacent groups saves less than the sum of their savings. Instead,
 // every node's own cost rule (ops/) is re-run on the dims the plan leaves: each tracked activation
@@ -6,15 +6,17 @@
 // its weight axis (an 'out' member on the filter axis, an 'in' member on the input axis; grouped convs
 // have only 'out' members, so their per-group input width stays, as surgery leaves it).
 
-import { memberNodes } from '../analysis/channel-costs.js';
-import type { ChannelAnalysis } from '../analysis/channel-types.js';
-import { resolveConstant } from '../analysis/constants.js';
 import type { Graph } from '../ir/graph.js';
 import type { Node } from '../ir/node.js';
 import type { Value } from '../ir/value.js';
+import { storedTensor } from '../ops/const-eval.js';
+import { perSampleDims } from '../ops/costs.js';
 import type { CostContext } from '../ops/op-spec.js';
 import { findParams } from '../ops/params.js';
 import { opSpecOf } from '../ops/registry.js';
+import { memberNodes } from './channel-costs.js';
+import type { ChannelAnalysis } from './channel-types.js';
+import { resolveConstant } from './constants.js';
 
 export interface Costs {
   readonly macs: number;
@@ -41,6 +43,12 @@ interface DimsSpec {
   readonly handle?: string;
 }
 
+/** A stored parameter: the values its users read, and the fewest elements that still count. */
+interface Param {
+  readonly users: readonly DimsSpec[];
+  readonly minSize: number;
+}
+
 interface MacNode {
   readonly node: Node;
   readonly inputs: readonly DimsSpec[];
@@ -58,7 +66,7 @@ export class CostModel {
   private constructor(
     analysis: ChannelAnalysis,
     private readonly macNodes: readonly MacNode[],
-    private readonly params: readonly (readonly DimsSpec[])[],
+    private readonly params: readonly Param[],
   ) {
     this.index = new Map(analysis.groups.map((g, i) => [g.id, i]));
     this.sizes = Int32Array.from(analysis.groups, (g) => g.size);
@@ -100,19 +108,24 @@ export class CostModel {
     }
     // Each value a user reads (the initializer, or one of the Identity copies an exporter made of
     // equal initializers) is one parameter, as PyTorch and computeCosts count them; users of one
-    // such value that slice it differently get a copy each from surgery (as analysis/channel-costs.ts).
-    const params = findParams(graph).map((p) =>
-      rootUsers(p.value).map(({ node, index }) => ({
+    // such value that slice it differently get a copy each from surgery.
+    const params = findParams(graph).map((p) => ({
+      minSize: opSpecOf(p.node)?.paramMinSize ?? 1,
+      users: p.value.usesThroughIdentity().map(({ node, index }) => ({
         handle: node.input(index)?.name ?? '',
-        dims: p.value.const!.dims,
+        dims: storedTensor(p.value)!.dims,
         cuts: [...(constCuts.get(node)?.get(index) ?? [])].map(([axis, parts]) => ({ axis, parts })),
       })),
-    );
+    }));
     return new CostModel(analysis, macNodes, params);
   }
 
-  /** Costs with `kept[i]` channels in group i (analysis order). */
-  predictCounts(kept: ArrayLike<number>): Costs {
+  /**
+   * Costs with `kept[i]` channels in group i (analysis order). `keys[i]`, when known, names the
+   * kept positions of group i: users of a shared weight cut by different groups to equal positions
+   * then share one copy, as surgery re-shares equal slices (without it, different groups differ).
+   */
+  predictCounts(kept: ArrayLike<number>, keys?: readonly (string | undefined)[]): Costs {
     const removed = Float64Array.from(this.sizes, (n, i) => n - kept[i]!);
     const dimsOf = (s: DimsSpec | undefined) => (s ? cutDims(s, removed) : undefined);
     let macs = 0;
@@ -124,14 +137,16 @@ export class CostModel {
       macs += opSpecOf(m.node)!.macs!(m.node, ctx) ?? 0;
     }
     let params = 0;
-    for (const users of this.params) {
-      if (users.length === 1) {
-        params += size(cutDims(users[0]!, removed)!);
-        continue;
-      }
+    for (const { users, minSize } of this.params) {
       const copies = new Map<string, number>();
-      for (const u of users) copies.set(`${u.handle}#${signature(u, removed)}`, size(cutDims(u, removed)!));
-      for (const n of copies.values()) params += n;
+      for (const u of users) {
+        // An uncut user keeps reading its own value (an exporter's Identity copy counts apart);
+        // cut users get sliced copies, merged by surgery when they come out equal.
+        const cut = signature(u, removed, keys);
+        copies.set(cut === '' ? `${u.handle}#` : `#${cut}`, size(cutDims(u, removed)!));
+      }
+      // computeCosts does not count constants cut below their op's minimum (an Add bias cut to 1).
+      for (const n of copies.values()) if (n >= minSize) params += n;
     }
     return { macs, params };
   }
@@ -149,14 +164,20 @@ export class CostModel {
     }));
   }
 
-  /** Costs with the given kept counts per group id (groups not listed keep every channel). */
-  predict(kept: ReadonlyMap<string, number>): Costs {
+  /**
+   * Costs with the given kept counts, or kept positions, per group id (groups not listed keep every
+   * channel). Positions make the prediction exact where a shared weight is cut by several groups.
+   */
+  predict(kept: ReadonlyMap<string, number | ArrayLike<number>>): Costs {
     const counts = Int32Array.from(this.sizes);
+    const keys: (string | undefined)[] = [];
     for (const [id, k] of kept) {
       const i = this.index.get(id);
-      if (i !== undefined) counts[i] = k;
+      if (i === undefined) continue;
+      counts[i] = typeof k === 'number' ? k : k.length;
+      if (typeof k !== 'number') keys[i] = Array.from(k).join(',');
     }
-    return this.predictCounts(counts);
+    return this.predictCounts(counts, keys);
   }
 }
 
@@ -164,9 +185,9 @@ export class CostModel {
 export function predictCosts(
   graph: Graph,
   analysis: ChannelAnalysis,
-  keptCounts: ReadonlyMap<string, number>,
+  kept: ReadonlyMap<string, number | ArrayLike<number>>,
 ): Costs {
-  return CostModel.build(graph, analysis).predict(keptCounts);
+  return CostModel.build(graph, analysis).predict(kept);
 }
 
 function push<K>(map: Map<K, Map<number, [number, number][]>>, key: K, axis: number, part: [number, number]) {
@@ -181,18 +202,19 @@ function size(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
-/** Which groups actually cut which axis: equal signatures slice a shared weight alike. */
-function signature(s: DimsSpec, removed: Float64Array): string {
+/** Which groups (or kept positions) actually cut which axis: equal signatures slice alike. */
+function signature(s: DimsSpec, removed: Float64Array, keys?: readonly (string | undefined)[]): string {
   return s.cuts
-    .map((c) => `${c.axis}:${c.parts.filter(([g]) => removed[g]! > 0).map(([g]) => g)}`)
+    .map(
+      (c) =>
+        `${c.axis}:${c.parts
+          .filter(([g]) => removed[g]! > 0)
+          .map(([g]) => keys?.[g] ?? g)
+          .join('/')}`,
+    )
     .filter((x) => !x.endsWith(':'))
     .sort()
     .join('|');
-}
-
-/** Uses of a constant, looking through Identity nodes. */
-function rootUsers(v: Value): { node: Node; index: number }[] {
-  return v.uses.flatMap((u) => (u.node.opType === 'Identity' ? rootUsers(u.node.output(0)) : [u]));
 }
 
 function cutDims(s: DimsSpec, removed: Float64Array): number[] | undefined {
@@ -204,24 +226,4 @@ function cutDims(s: DimsSpec, removed: Float64Array): number[] | undefined {
     dims[c.axis] = dims[c.axis]! - lost;
   }
   return dims;
-}
-
-/**
- * Per-sample dims as computeCosts counts them (ops/costs.ts): symbolic dims count 1, and a static
- * batch shared by the graph's feed inputs is divided out of every rank ≥ 2 activation.
- */
-function perSampleDims(graph: Graph): (v: Value | undefined) => number[] | undefined {
-  const lead = graph.feedInputs
-    .map((v) => v.type?.shape)
-    .filter((s) => s && s.length >= 2)
-    .map((s) => s![0]);
-  const b = lead[0];
-  const batch = typeof b === 'number' && b > 1 && lead.every((d) => d === b) ? b : undefined;
-  return (v) => {
-    const s = v?.const ? v.const.dims : v?.type?.shape;
-    if (!s || s.some((d) => d === null)) return undefined;
-    const dims = s.map((d) => (typeof d === 'number' ? d : 1));
-    if (batch !== undefined && !v?.const && dims.length >= 2 && dims[0] === batch) dims[0] = 1;
-    return dims;
-  };
 }

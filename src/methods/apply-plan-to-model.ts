@@ -2,13 +2,13 @@
 // files: surgery, costs before and after (with the prediction), optional proof in ONNX Runtime,
 // and the result recorded in the pruned model's metadata.
 
-import { type PlanCosts, predictCosts } from '../analysis/channel-costs.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
+import { type Costs, predictCosts } from '../analysis/cost-model.js';
 import { checkPlan, type PruningPlan } from '../analysis/plan.js';
 import type { Model } from '../ir/model.js';
 import { computeCosts } from '../ops/costs.js';
-import { type ApplyOptions, applyPlan } from './apply-plan.js';
-import { type VerifyOptions, type VerifyResult, verifyPlan } from './verify.js';
+import { type ApplyOptions, applyPlan } from '../surgery/apply-plan.js';
+import { type VerifyOptions, type VerifyResult, verifyPlan } from '../surgery/verify.js';
 
 export interface ApplyToModelOptions extends ApplyOptions, Omit<VerifyOptions, 'pruned'> {
   /** Run the masked-model proof in ONNX Runtime. */
@@ -17,9 +17,9 @@ export interface ApplyToModelOptions extends ApplyOptions, Omit<VerifyOptions, '
 
 export interface AppliedPlan {
   readonly model: Model;
-  readonly before: PlanCosts;
-  readonly predicted: PlanCosts;
-  readonly after: PlanCosts;
+  readonly before: Costs;
+  readonly predicted: Costs;
+  readonly after: Costs;
   readonly verification: VerifyResult | undefined;
 }
 
@@ -49,7 +49,7 @@ export async function applyPlanToModel(
   return {
     model: { ...model, graph, metadata, path: undefined },
     before: { macs: costs.macs, params: costs.params },
-    predicted: predictCosts(model.graph, analysis, kept, costs),
+    predicted: predictCosts(model.graph, analysis, kept),
     after: { macs: after.macs, params: after.params },
     verification,
   };
