@@ -10,20 +10,17 @@
 //      [--threads 2] [--parts a,b] [--epochs 4] [--ucp-epochs 2] [--targets 0.7,0.3]
 //      [--retrain scratch,finetune]
 
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { calibrationLoader, readPreprocess } from '../src/cli/data-options.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
-import { sampleBalanced } from '../src/data/calibration-sampler.js';
-import { openDataset } from '../src/data/data-spec.js';
-import { subsetDataset } from '../src/data/dataset.js';
 import { buildTransforms } from '../src/data/transform-options.js';
 import { compressModel } from '../src/methods/compress.js';
 import type { CompressRecipe } from '../src/methods/compress-recipe.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { readModel } from '../src/onnx/read.js';
 import { evaluateModel } from '../src/train/evaluate.js';
+import { balanced, fashionSplits, testLoader } from './fashion-subsets.js';
 
 const { values } = parseArgs({
   options: {
@@ -43,21 +40,12 @@ const { values } = parseArgs({
 });
 const threads = Number(values.threads);
 const seed = Number(values.seed);
-const idx = '/usr/share/datasets/fashion-mnist';
-const spec = existsSync(idx) ? `idx:${idx}` : 'npy:assets/demo/data';
 const model = readModel(values.model);
 const pre = readPreprocess(model);
-const trainSet = await openDataset(spec, { split: 'train' });
-const testSet = await openDataset(spec, { split: 'test' });
+const { trainSet, testSet } = await fashionSplits();
 const testImages = Math.min(Number(values['test-images']), testSet.size);
-const test = new BatchLoader(
-  subsetDataset(testSet, sampleBalanced(testSet.labels, testSet.numClasses, testImages, 0)),
-  { batchSize: 500, shuffle: false, transforms: buildTransforms(pre, 'eval') },
-);
-const subset = subsetDataset(
-  trainSet,
-  sampleBalanced(trainSet.labels, trainSet.numClasses, Number(values['train-images']), seed),
-);
+const test = testLoader(testSet, testImages, pre);
+const subset = balanced(trainSet, Number(values['train-images']), seed);
 const base = (await evaluateModel(model, test, { threads })).top1;
 process.stderr.write(`${values.model}: ${(base * 100).toFixed(2)} % on ${testImages} test images\n`);
 

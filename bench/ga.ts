@@ -8,19 +8,16 @@
 //      [--methods l1-oneshot,ga] [--widths allocation|sensitivity] [--order sensitivity|network]
 //      [--schedule oneshot|iterative --every-steps 2]
 
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { calibrationLoader, readPreprocess } from '../src/cli/data-options.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
-import { sampleBalanced } from '../src/data/calibration-sampler.js';
-import { openDataset } from '../src/data/data-spec.js';
-import { subsetDataset } from '../src/data/dataset.js';
 import { buildTransforms } from '../src/data/transform-options.js';
 import { compressModel } from '../src/methods/compress.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { readModel } from '../src/onnx/read.js';
 import { evaluateModel } from '../src/train/evaluate.js';
+import { balanced, fashionSplits, list, testLoader } from './fashion-subsets.js';
 
 const { values } = parseArgs({
   options: {
@@ -47,11 +44,7 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-const idx = '/usr/share/datasets/fashion-mnist';
-const spec = existsSync(idx) ? `idx:${idx}` : 'npy:assets/demo/data';
-const list = (s: string) => s.split(',').filter((x) => x.length > 0);
-const trainSet = await openDataset(spec, { split: 'train' });
-const testSet = await openDataset(spec, { split: 'test' });
+const { trainSet, testSet } = await fashionSplits();
 const testImages = Math.min(Number(values['test-images']), testSet.size);
 const loadStart = loadavg();
 const t00 = performance.now();
@@ -60,19 +53,13 @@ const results: Record<string, unknown>[] = [];
 for (const path of list(values.models)) {
   const model = readModel(path);
   const pre = readPreprocess(model);
-  const test = new BatchLoader(
-    subsetDataset(testSet, sampleBalanced(testSet.labels, testSet.numClasses, testImages, 0)),
-    { batchSize: 500, shuffle: false, transforms: buildTransforms(pre, 'eval') },
-  );
+  const test = testLoader(testSet, testImages, pre);
   const base = (await evaluateModel(model, test, { threads })).top1;
   process.stderr.write(`${path}: ${(base * 100).toFixed(2)} % on ${testImages} test images\n`);
   const rows: Record<string, unknown>[] = [];
   for (const seed of list(values.seeds).map(Number)) {
     // The same class-balanced training subset per seed for both methods.
-    const subset = subsetDataset(
-      trainSet,
-      sampleBalanced(trainSet.labels, trainSet.numClasses, Number(values['train-images']), seed),
-    );
+    const subset = balanced(trainSet, Number(values['train-images']), seed);
     for (const method of list(values.methods)) {
       const shipped = compressRecipe(method);
       const recipe = shipped.ga

@@ -7,19 +7,16 @@
 //      [--methods l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher] [--seeds 0,1] [--train-images 4000]
 //      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4]
 
-import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { calibrationLoader, readPreprocess } from '../src/cli/data-options.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
-import { sampleBalanced } from '../src/data/calibration-sampler.js';
-import { openDataset } from '../src/data/data-spec.js';
-import { subsetDataset } from '../src/data/dataset.js';
 import { buildTransforms } from '../src/data/transform-options.js';
 import { compressModel } from '../src/methods/compress.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { readModel } from '../src/onnx/read.js';
 import { measureLatency } from '../src/runtime/latency.js';
 import { evaluateModel } from '../src/train/evaluate.js';
+import { balanced, fashionSplits, list, testLoader } from './fashion-subsets.js';
 
 const { values } = parseArgs({
   options: {
@@ -37,22 +34,11 @@ const { values } = parseArgs({
   },
 });
 const threads = Number(values.threads);
-const idx = '/usr/share/datasets/fashion-mnist';
-const spec = existsSync(idx) ? `idx:${idx}` : 'npy:assets/demo/data';
-const list = (s: string) => s.split(',').filter((x) => x.length > 0);
 const model = readModel(values.model);
 const pre = readPreprocess(model);
-const trainSet = await openDataset(spec, { split: 'train' });
-const testSet = await openDataset(spec, { split: 'test' });
+const { trainSet, testSet } = await fashionSplits();
 const testImages = Math.min(Number(values['test-images']), testSet.size);
-const test = new BatchLoader(
-  subsetDataset(testSet, sampleBalanced(testSet.labels, testSet.numClasses, testImages, 0)),
-  {
-    batchSize: 500,
-    shuffle: false,
-    transforms: buildTransforms(pre, 'eval'),
-  },
-);
+const test = testLoader(testSet, testImages, pre);
 const base = (await evaluateModel(model, test, { threads })).top1;
 const baseLatency = (await measureLatency(model, { batch: 1, warmup: 5, runs: 30, threads })).medianMs;
 process.stderr.write(`${values.model}: ${(base * 100).toFixed(2)} % on ${testImages} test images\n`);
@@ -60,10 +46,7 @@ process.stderr.write(`${values.model}: ${(base * 100).toFixed(2)} % on ${testIma
 const rows: Record<string, unknown>[] = [];
 for (const seed of list(values.seeds).map(Number)) {
   // The same class-balanced training subset per seed for every method.
-  const subset = subsetDataset(
-    trainSet,
-    sampleBalanced(trainSet.labels, trainSet.numClasses, Number(values['train-images']), seed),
-  );
+  const subset = balanced(trainSet, Number(values['train-images']), seed);
   for (const method of list(values.methods)) {
     const shipped = compressRecipe(method);
     const recipe = shipped.every.steps
