@@ -10,14 +10,11 @@
 
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { calibrationLoader, readPreprocess } from '../src/cli/data-options.js';
-import { BatchLoader } from '../src/data/batch-loader.js';
-import { buildTransforms } from '../src/data/transform-options.js';
-import { compressModel } from '../src/methods/compress.js';
+import { readPreprocess } from '../src/cli/data-options.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { readModel } from '../src/onnx/read.js';
 import { evaluateModel } from '../src/train/evaluate.js';
-import { balanced, fashionSplits, list, testLoader } from './fashion-subsets.js';
+import { balanced, compressOnSubset, fashionSplits, list, testLoader } from './fashion-subsets.js';
 
 const { values } = parseArgs({
   options: {
@@ -82,24 +79,14 @@ for (const path of list(values.models)) {
               : {}),
           }
         : shipped;
-      const train = new BatchLoader(subset, {
-        batchSize: recipe.train.batch,
-        seed,
-        transforms: buildTransforms({ ...pre, cropPadding: 2, flip: true }, 'train'),
-      });
-      const t0 = performance.now();
-      const r = await compressModel(model, {
-        recipe,
-        target: { kind: 'macs', fraction: Number(values.target) },
-        train,
-        calibration: calibrationLoader({ dataset: subset, preprocess: pre }, 1024, seed),
-        test,
+      const { r, seconds } = await compressOnSubset(model, recipe, subset, pre, {
+        target: Number(values.target),
         epochs: Number(values.epochs),
         seed,
         threads,
-        engine: values.engine as 'auto',
+        test,
+        engine: values.engine,
       });
-      const seconds = (performance.now() - t0) / 1000;
       // The first prune event (oneshot: the whole cut; iterative: its first share of the groups).
       const cut = r.stages.find((s) => s.kind === 'prune')!;
       const events = r.stages.filter((s) => s.kind === 'prune');
