@@ -4,8 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { CostModel } from '../src/analysis/cost-model.js';
 import { readPreprocess } from '../src/cli/data-options.js';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
 import { openDataset } from '../src/data/data-spec.js';
 import { buildTransforms } from '../src/data/transform-options.js';
@@ -13,18 +11,13 @@ import { type CacpSearchOptions, cacpSearch } from '../src/methods/cacp-search.j
 import { readModel } from '../src/onnx/read.js';
 import { computeCosts } from '../src/ops/costs.js';
 import { Session } from '../src/runtime/session.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
 const demo = join(import.meta.dirname, '..', 'assets', 'demo');
 const modelFile = join(demo, 'fmnist-resnet20.onnx');
 const data = `npy:${join(demo, 'data')}`;
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 async function searchOptions(): Promise<CacpSearchOptions> {
   const model = readModel(modelFile);

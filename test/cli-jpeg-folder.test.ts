@@ -5,21 +5,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { writeModel } from '../src/onnx/write.js';
 import { Rng } from '../src/util/rng.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 /**
  * Two classes of colour photos, `warm` (a red-orange blob on the left) and `cool` (a blue-green

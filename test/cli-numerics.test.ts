@@ -3,20 +3,13 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { Tensor } from '../src/ir/tensor.js';
 import { writeModel } from '../src/onnx/write.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 /** ResNet-20 (3×8×8) with element `index` of initializer `tensor` set to `value`. */
 function damaged(name: string, tensor: string, value: number, index = 0): string {

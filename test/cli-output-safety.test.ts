@@ -5,24 +5,17 @@ import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, watch } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { writeModel } from '../src/onnx/write.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
 const model = join(dir, 'r20.onnx');
 writeModel(buildZooModel('resnet20', { inputShape: [3, 16, 16], classes: 10, seed: 1 }), model);
 const original = readFileSync(model);
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 const prune = (...args: string[]) => cli('prune', model, '--ratio', '0.3', '--no-latency', ...args);
 

@@ -1,13 +1,12 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { readModel } from '../src/onnx/read.js';
 import { writeModel } from '../src/onnx/write.js';
 import { nchwcBlock } from '../src/runtime/nchwc-block.js';
 import { Session } from '../src/runtime/session.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
@@ -15,12 +14,6 @@ const cache = join(dir, 'cache');
 // A dynamic batch ('N'), as PyTorch exports with dynamic_axes.
 const model = join(dir, 'r20.onnx');
 writeModel(buildZooModel('resnet20', { inputShape: [3, 32, 32], classes: 10, seed: 1 }), model);
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 async function runAtBatch(file: string, batch: number) {
   const s = await Session.create(readModel(file), { threads: 1 });

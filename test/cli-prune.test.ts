@@ -1,8 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { criterionNames } from '../src/criteria/registry.js';
 import { encodeNpy } from '../src/data/npy-codec.js';
 import { readModel } from '../src/onnx/read.js';
@@ -10,6 +8,7 @@ import { writeModel } from '../src/onnx/write.js';
 import { computeCosts } from '../src/ops/costs.js';
 import { Rng } from '../src/util/rng.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
@@ -27,12 +26,6 @@ writeModel(buildZooModel('resnet20', { inputShape: [3, 32, 32], classes: 10, see
       Uint8Array.from({ length: n }, (_, i) => i % 10),
     ),
   );
-}
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
 }
 
 describe('pare prune', () => {

@@ -4,22 +4,15 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel } from '../src/ir/model.js';
 import { writeModel } from '../src/onnx/write.js';
 import { parseRunRecord } from '../src/report/run-record.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { writeTwoClassSplit } from './helpers/two-class-data.js';
 
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 writeTwoClassSplit(dir, 'train', 128, 1);
 writeTwoClassSplit(dir, 'test', 64, 2);

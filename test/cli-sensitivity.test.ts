@@ -6,8 +6,6 @@ import { ratioWithin } from '../src/allocate/sensitivity-curves.js';
 import { analyzeChannels } from '../src/analysis/channel-groups.js';
 import { createPlan } from '../src/analysis/plan.js';
 import { readPreprocess } from '../src/cli/data-options.js';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { importance } from '../src/criteria/importance.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
 import { openDataset } from '../src/data/data-spec.js';
@@ -16,18 +14,13 @@ import { sensitivity } from '../src/methods/sensitivity.js';
 import { readModel } from '../src/onnx/read.js';
 import { applyPlan } from '../src/surgery/apply-plan.js';
 import { evaluateModel } from '../src/train/evaluate.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
 const demo = join(import.meta.dirname, '..', 'assets', 'demo');
 const modelFile = join(demo, 'fmnist-resnet20.onnx');
 const data = `npy:${join(demo, 'data')}`;
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('sensitivity curves', () => {
   it('the largest ratio whose drops all stay within τ, interpolated between measured ratios', () => {

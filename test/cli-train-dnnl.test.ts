@@ -7,8 +7,6 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTrainingGraph } from '../src/autodiff/training-graph.js';
 import { initialState } from '../src/autodiff/training-state.js';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { ArrayDataset } from '../src/data/array-dataset.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
 import { readModel } from '../src/onnx/read.js';
@@ -16,18 +14,13 @@ import { dnnlUnavailable, loadDnnl } from '../src/runtime/dnnl.js';
 import { trainModel } from '../src/train/trainer.js';
 import { Rng } from '../src/util/rng.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { writeTwoClassSplit } from './helpers/two-class-data.js';
 
 const addon = loadDnnl();
 const skipReason = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe.skipIf(!addon)(`pare train on the dnnl engine${skipReason}`, () => {
   it('a zoo ResNet-20 with KD, attention transfer and Adam runs on dnnl, no fallback', async () => {

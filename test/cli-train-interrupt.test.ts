@@ -8,24 +8,17 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { interrupt } from '../src/cli/interrupt.js';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { ArrayDataset } from '../src/data/array-dataset.js';
 import { BatchLoader } from '../src/data/batch-loader.js';
 import { loadCheckpointState } from '../src/train/checkpoint.js';
 import { type TrainEvent, trainModel } from '../src/train/trainer.js';
 import { Rng } from '../src/util/rng.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 import { writeTwoClassModel, writeTwoClassSplit } from './helpers/two-class-data.js';
 
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 describe('stopping training', () => {
   it('trainModel stops after the step in progress when its signal is aborted', async () => {

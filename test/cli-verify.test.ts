@@ -3,8 +3,6 @@
 
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { memoryIO } from '../src/cli/io.js';
-import { run } from '../src/cli/main.js';
 import { GraphBuilder } from '../src/ir/builder.js';
 import { createModel, type Model } from '../src/ir/model.js';
 import { Tensor } from '../src/ir/tensor.js';
@@ -13,15 +11,10 @@ import { writeModel } from '../src/onnx/write.js';
 import { inferShapes } from '../src/ops/infer-shapes.js';
 import { verifyPlan } from '../src/surgery/verify.js';
 import { buildZooModel } from '../src/zoo/registry.js';
+import { cli } from './helpers/cli.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
-
-async function cli(...args: string[]) {
-  const io = memoryIO();
-  const code = await run(['node', 'pare', ...args], io);
-  return { code, out: io.stdout.join('\n'), err: io.stderr.join('\n') };
-}
 
 /** A detector head in miniature: conv → relu → conv → relu → conv(1) with bias −16 → Sigmoid (≈ 1e-7). */
 function sigmoidMapModel(): Model {
