@@ -82,14 +82,16 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
  * compared after following symlinks.
  */
 function refuseSourceFiles(model: Model, file: string, writes: readonly string[]): void {
-  const sources = new Set<string>();
+  const files = new Set<string>();
   const dir = model.path ? path.dirname(path.resolve(model.path)) : undefined;
   for (const v of model.graph.initializers) {
     const t = v.const!;
     const region = tensorFileRegion(t);
-    if (region) sources.add(realPath(region.handle.path));
-    if (t.external && dir) sources.add(realPath(path.resolve(dir, t.external.location)));
+    if (region) files.add(region.handle.path);
+    if (t.external && dir) files.add(path.resolve(dir, t.external.location));
   }
+  // Symlinks are resolved once per file, not once per tensor.
+  const sources = new Set([...files].map(realPath));
   for (const w of writes) {
     if (!sources.has(realPath(w))) continue;
     throw new PareError(
