@@ -5,6 +5,7 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { weightFiles } from '../onnx/external-data.js';
 import { readModel } from '../onnx/read.js';
 import { PareError } from '../util/errors.js';
 import { realPath } from '../util/real-path.js';
@@ -66,12 +67,7 @@ function externalDataOf(p: NamedPath): NamedPath[] {
   } catch {
     return []; // the command reports an unreadable model itself
   }
-  const dir = path.dirname(path.resolve(p.path));
-  const files = new Set<string>();
-  for (const v of model.graph.initializers) {
-    if (v.const?.external) files.add(path.resolve(dir, v.const.external.location));
-  }
-  return [...files].map((f) => ({ flag: `external data of ${p.flag}`, path: f }));
+  return weightFiles(model).map((f) => ({ flag: `external data of ${p.flag}`, path: f }));
 }
 
 function describeRole(p: NamedPath): string {

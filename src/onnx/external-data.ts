@@ -4,8 +4,9 @@
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Model } from '../ir/model.js';
 import { PareError } from '../util/errors.js';
-import type { FileHandle, FileRegion } from './tensor-meta.js';
+import { type FileHandle, type FileRegion, tensorFileRegion } from './tensor-meta.js';
 
 const closer = new FinalizationRegistry<number>((fd) => {
   try {
@@ -122,4 +123,20 @@ export function readRegion(source: FileRegion): Uint8Array {
     done += n;
   }
   return out;
+}
+
+/**
+ * The files a model's weights live in: its external-data files (resolved against the model's folder,
+ * loaded or not) and any file a tensor is still read from lazily. An output must not replace one.
+ */
+export function weightFiles(model: Model): string[] {
+  const files = new Set<string>();
+  const dir = model.path ? path.dirname(path.resolve(model.path)) : undefined;
+  for (const v of model.graph.initializers) {
+    const t = v.const!;
+    const region = tensorFileRegion(t);
+    if (region) files.add(region.handle.path);
+    if (t.external && dir) files.add(path.resolve(dir, t.external.location));
+  }
+  return [...files];
 }

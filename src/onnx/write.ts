@@ -12,6 +12,7 @@ import type { Value } from '../ir/value.js';
 import { PareError } from '../util/errors.js';
 import { realPath } from '../util/real-path.js';
 import { attributeToProto } from './attribute-proto.js';
+import { weightFiles } from './external-data.js';
 import { ExternalSink } from './external-sink.js';
 import { concatPieces, lengthDelimited, type Piece, writeAtomic } from './pieces.js';
 import {
@@ -82,16 +83,8 @@ export function writeModel(model: Model, file: string, options: WriteOptions = {
  * compared after following symlinks.
  */
 function refuseSourceFiles(model: Model, file: string, writes: readonly string[]): void {
-  const files = new Set<string>();
-  const dir = model.path ? path.dirname(path.resolve(model.path)) : undefined;
-  for (const v of model.graph.initializers) {
-    const t = v.const!;
-    const region = tensorFileRegion(t);
-    if (region) files.add(region.handle.path);
-    if (t.external && dir) files.add(path.resolve(dir, t.external.location));
-  }
   // Symlinks are resolved once per file, not once per tensor.
-  const sources = new Set([...files].map(realPath));
+  const sources = new Set(weightFiles(model).map(realPath));
   for (const w of writes) {
     if (!sources.has(realPath(w))) continue;
     throw new PareError(
