@@ -70,7 +70,8 @@ describe('pare compress (CLI)', () => {
     expect(report.method).toBe('sfp');
     expect(report.verify.passed).toBe(true);
     expect(report.engine).toBe('standard');
-    expect(report.stages.map((s: { kind: string }) => s.kind)).toEqual(['prune', 'epoch', 'prune', 'final']);
+    // sfp soft-prunes for the first half (one event, after epoch 1), then fine-tunes the cut.
+    expect(report.stages.map((s: { kind: string }) => s.kind)).toEqual(['prune', 'epoch', 'final']);
     expect(computeCosts(readModel(out).graph).macs).toBe(report.after.macs);
     expect(JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')).after.macs).toBe(report.after.macs);
     expect(existsSync(join(dir, 'plan.json'))).toBe(true);

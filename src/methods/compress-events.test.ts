@@ -23,4 +23,12 @@ describe('prune event boundaries', () => {
     expect([...eventBoundaries('soft', 3, 3, 1).keys()]).toEqual([1, 2, 3]);
     expect([...eventBoundaries('soft', 5, 5, 2).keys()]).toEqual([2, 4, 5]);
   });
+  it('soft with a shorter pruning phase ends it with one event (whose masks are then held)', () => {
+    expect([...eventBoundaries('soft', 8, 4, 1).keys()]).toEqual([1, 2, 3, 4]);
+    expect([...eventBoundaries('soft', 8, 5, 2).keys()]).toEqual([2, 4, 5]);
+    // Half of a 2-chunk run: one event, after the first chunk.
+    expect([...eventBoundaries('soft', 2, 1, 1).keys()]).toEqual([1]);
+    // No pruning phase: prune before training, as oneshot.
+    expect([...eventBoundaries('soft', 4, 0, 1).keys()]).toEqual([0]);
+  });
 });

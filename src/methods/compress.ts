@@ -81,7 +81,10 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
   const loader = new ChunkLoader(o.train, r.every.steps ?? bpe);
   const eventEvery = r.every.epochs ?? 1;
   const chunks = epochs * loader.chunksPerEpoch;
-  const events = eventBoundaries(r.schedule, chunks, Math.floor(chunks * r.pruneFraction), eventEvery);
+  // soft with pruneFraction < 1: the event that ends the pruning phase holds its masks (a hard cut
+  // fine-tuned for the rest of the run) instead of letting the channels regrow.
+  const pruneChunks = Math.floor(chunks * r.pruneFraction);
+  const events = eventBoundaries(r.schedule, chunks, pruneChunks, eventEvery);
   const teacher = o.teacher ?? r.train.distillation !== null;
   const distillation = r.train.distillation ?? { alpha: 0.9, temperature: 4 };
   const graphOptions: TrainingGraphOptions = {
@@ -214,7 +217,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         const ga = r.ga && gaOrder ? await gaEvent(sel.kept, event, gaOrder) : undefined;
         kept = ga?.kept ?? sel.kept;
         aip?.game?.restart(b * loader.steps + 1);
-        if (r.schedule === 'soft') {
+        if (r.schedule === 'soft' && !(b === pruneChunks && pruneChunks < chunks)) {
           map.zeroState(tg, state, kept, 'filters');
           map.setMasks(tg, state, r.soft === 'mask' ? kept : new Map());
         } else {
@@ -334,7 +337,8 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
 /**
  * Boundaries (chunks trained before) of the prune events, each with its progress r/R (iterative) or 1.
  * oneshot: before training; iterative: 0, e, 2e, … inside the pruning phase; soft: after every e
- * chunks and always after the last (the final mask).
+ * chunks inside the pruning phase and always at its end (the final mask: after the last chunk, or,
+ * when the phase is shorter than the run, the event whose masks are then held while fine-tuning).
  */
 export function eventBoundaries(
   schedule: 'oneshot' | 'soft' | 'iterative',
@@ -349,8 +353,9 @@ export function eventBoundaries(
     for (let b = 0; b < Math.max(pruneChunks, 1); b += every) at.push(b);
     for (const [i, b] of at.entries()) out.set(b, (i + 1) / at.length);
   } else {
-    for (let b = every; b < chunks; b += every) out.set(b, 1);
-    out.set(chunks, 1);
+    const end = Math.min(pruneChunks, chunks);
+    for (let b = every; b < end; b += every) out.set(b, 1);
+    out.set(end, 1);
   }
   return out;
 }
