@@ -6,6 +6,7 @@ import { compressModel } from '../src/methods/compress.js';
 import { readRecipe } from '../src/methods/compress-recipe.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import type { CompressOptions } from '../src/methods/compress-types.js';
+import { loadDnnl } from '../src/runtime/dnnl.js';
 import { fixtures, tinyData } from './compress-fixtures.js';
 import { tempDir } from './helpers/tmp.js';
 
@@ -82,6 +83,56 @@ describe('pare compress: interruption and resume', () => {
       }),
     ).rejects.toThrow(/belongs to another run/);
   });
+});
+
+// Group Fisher from the training steps on dnnl: prune events every 2 epochs, so the checkpoint the run
+// resumes from (after epoch 1) holds one epoch of accumulated Fisher that the event at epoch 2 needs.
+describe.skipIf(!loadDnnl(1))('pare compress on dnnl: Fisher from training steps survives a resume', () => {
+  const f = fixtures()[0]!;
+  const options = (): CompressOptions => ({
+    recipe: {
+      ...compressRecipe('group-fisher'),
+      every: { epochs: 2 },
+      pruneFraction: 1,
+      calibrationSamples: 16,
+    },
+    target: { kind: 'macs', fraction: 0.6 },
+    ...tinyData(f),
+    epochs: 4,
+    engine: 'dnnl',
+    threads: 1,
+  });
+
+  it('scores from the training steps, and a resumed run equals the uninterrupted one', async () => {
+    const whole = await compressModel(f.model, {
+      ...options(),
+      checkpoint: { dir: join(dir, 'dnnl-whole') },
+    });
+    expect(whole.engine).toBe('dnnl');
+    const events = whole.stages.filter((s) => s.kind === 'prune');
+    expect(events.map((s) => s.chunk)).toEqual([0, 2]);
+    // The first event has no training steps behind it: the calibration pass.
+    expect(events[0]!.criterion).not.toMatch(/training steps/);
+    expect(events[1]!.criterion).toMatch(/from training steps \(\d+ samples\)/);
+    const ckpt = join(dir, 'dnnl-cut');
+    const abort = new AbortController();
+    let steps = 0;
+    await expect(
+      compressModel(f.model, {
+        ...options(),
+        checkpoint: { dir: ckpt },
+        signal: abort.signal,
+        onEvent: (e) => {
+          if (e.kind === 'train' && e.event.kind === 'step' && ++steps === 3) abort.abort();
+        },
+      }),
+    ).rejects.toThrow(/interrupted/);
+    const resumed = await compressModel(f.model, { ...options(), checkpoint: { dir: ckpt, resume: true } });
+    expect(resumed.stages.map((s) => [s.kind, s.chunk, s.criterion, s.widths])).toEqual(
+      whole.stages.map((s) => [s.kind, s.chunk, s.criterion, s.widths]),
+    );
+    expect(maxDiff(resumed.model, whole.model)).toBe(0);
+  }, 120_000);
 });
 
 describe('recipe files', () => {

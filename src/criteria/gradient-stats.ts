@@ -29,9 +29,23 @@ export async function measureGradientStats(
   loader: BatchLoader,
   options: GroupGradientOptions = {},
 ): Promise<Map<string, GroupGradientStats>> {
+  return measureChannelGradients(
+    model,
+    gradientChannelSets(model, analysis, options.groups),
+    loader,
+    options,
+  );
+}
+
+/** Every selected prunable group as a channel set: its Conv/Gemm/MatMul consumer taps and acts freed. */
+export function gradientChannelSets(
+  model: Model,
+  analysis: ChannelAnalysis,
+  groups?: readonly string[],
+): ChannelSet[] {
   const g = model.graph;
   inferShapes(g);
-  const wanted = options.groups ? new Set(options.groups) : undefined;
+  const wanted = groups ? new Set(groups) : undefined;
   const sets: ChannelSet[] = [];
   for (const group of analysis.groups) {
     if (!isPrunable(group) || (wanted && !wanted.has(group.id))) continue;
@@ -49,5 +63,5 @@ export async function measureGradientStats(
     }
     sets.push({ id: group.id, size: group.size, taps, actsPerChannel });
   }
-  return measureChannelGradients(model, sets, loader, options);
+  return sets;
 }

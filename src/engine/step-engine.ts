@@ -37,6 +37,8 @@ export interface ChannelGradientStats {
   /** Σ_n s[n, c]² (Fisher) */
   readonly fisher: Float64Array;
   readonly samples: number;
+  /** s[n, c] itself, row-major [samples, channels]: what coupled values need to sum before squaring. */
+  readonly perSample: Float64Array;
 }
 
 /** What a logits hook sees: this step's student logits [N, K], the teacher's when distilling, the labels. */

@@ -10,6 +10,7 @@ import { loadCheckpointState, saveCheckpoint } from '../train/checkpoint.js';
 import { writeFileAtomic } from '../util/atomic-write.js';
 import { PareError } from '../util/errors.js';
 import type { CompressStage } from './compress-types.js';
+import type { TrainingGradientsRecord } from './training-gradients.js';
 
 export interface CompressCheckpoint {
   /** What must match on resume: model fingerprint, recipe, target, epochs, seed. */
@@ -20,6 +21,8 @@ export interface CompressCheckpoint {
   readonly removed: Record<string, number[]>;
   readonly stages: CompressStage[];
   readonly seconds: number;
+  /** Gradient statistics of the training steps since the last prune event (recipe gradients: 'training'). */
+  readonly gradients?: TrainingGradientsRecord;
 }
 
 const stateFile = (dir: string) => join(dir, 'state.onnx');

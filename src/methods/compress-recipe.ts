@@ -46,6 +46,13 @@ export const recipeSchema = z.strictObject({
   keepResidual: z.boolean().default(false),
   /** Labelled images per measurement (activation/gradient criteria, meta-attribute). */
   calibrationSamples: z.number().int().min(1).default(256),
+  /**
+   * Where gradient criteria (taylor, fisher) get their statistics: 'calibration', a measurement pass
+   * on `calibrationSamples` labelled images at each prune event; 'training', the training steps since
+   * the previous event (the dnnl engine records them; an event with none, the first one or on another
+   * engine, falls back to the calibration pass, and its stage says which it used).
+   */
+  gradients: z.enum(['calibration', 'training']).default('calibration'),
   train: z
     .strictObject({
       epochs: z.number().int().min(1).default(2),

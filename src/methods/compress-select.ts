@@ -6,10 +6,12 @@
 import { allocate } from '../allocate/allocate.js';
 import type { SensitivityCurves } from '../allocate/sensitivity-curves.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
-import { importanceWithCalibration } from '../criteria/importance.js';
+import { importance, importanceWithCalibration } from '../criteria/importance.js';
+import { criterionByName } from '../criteria/registry.js';
 import { BatchLoader, deriveSeed } from '../data/batch-loader.js';
 import type { Model } from '../ir/model.js';
 import { loaderFeeds } from '../measure/capture.js';
+import type { GroupGradientStats } from '../measure/gradient-stats.js';
 import { evaluateModel } from '../train/evaluate.js';
 import type { ChannelMap } from './channel-masks.js';
 import type { CompressRecipe } from './compress-recipe.js';
@@ -31,6 +33,8 @@ export interface SelectInput {
   readonly roundTo?: number;
   /** Sensitivity curves: the target is met by a threshold on them instead of the recipe's search. */
   readonly curves?: SensitivityCurves;
+  /** Gradient statistics from the training steps (recipe `gradients: 'training'`), in place of a calibration pass. */
+  readonly gradients?: ReadonlyMap<string, GroupGradientStats>;
 }
 
 export interface Selection {
@@ -54,12 +58,18 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
   // One criterion at a time: each measurement holds ORT sessions and iterates the calibration loader.
   const picks: Omit<Selection, 'candidates'>[] = [];
   for (const c of s.recipe.criteria) {
-    const imp = await importanceWithCalibration(s.model, s.analysis, c.name, {
-      ...(c.options ? { options: c.options } : {}),
-      batches: loaderFeeds(calib, input, samples),
-      labelled: { loader: calib, samples },
-      ...(s.threads ? { threads: s.threads } : {}),
-    });
+    const fromTraining = s.gradients !== undefined && criterionByName(c.name).needs === 'gradients';
+    const imp = await (fromTraining
+      ? importance(s.model.graph, s.analysis, c.name, {
+          ...(c.options ? { options: c.options } : {}),
+          gradients: s.gradients!,
+        })
+      : importanceWithCalibration(s.model, s.analysis, c.name, {
+          ...(c.options ? { options: c.options } : {}),
+          batches: loaderFeeds(calib, input, samples),
+          labelled: { loader: calib, samples },
+          ...(s.threads ? { threads: s.threads } : {}),
+        }));
     const aip = s.recipe.aip;
     if (aip) divideByLiveMean(imp.scores, s.removed);
     for (const [id, drop] of s.removed ?? []) {
@@ -79,8 +89,11 @@ export async function selectChannels(s: SelectInput): Promise<Selection> {
           },
       { keepResidual: s.recipe.keepResidual, ...(s.roundTo ? { roundTo: s.roundTo } : {}) },
     );
+    const source = fromTraining
+      ? ` from training steps (${[...s.gradients!.values()][0]?.samples ?? 0} samples)`
+      : '';
     picks.push({
-      criterion: aip ? `${label(c)} k=${effectiveK(imp.scores, a.kept).toFixed(3)}` : label(c),
+      criterion: aip ? `${label(c)} k=${effectiveK(imp.scores, a.kept).toFixed(3)}` : label(c) + source,
       kept: new Map(a.kept),
       macs: a.predicted.macs,
       params: a.predicted.params,

@@ -11,6 +11,8 @@ import { createPlan, modelFingerprint } from '../analysis/plan.js';
 import type { HostTensor } from '../autodiff/executor.js';
 import { buildTrainingGraph, type TrainingGraphOptions } from '../autodiff/training-graph.js';
 import { initialState, trainedModel } from '../autodiff/training-state.js';
+import { gradientChannelSets } from '../criteria/gradient-stats.js';
+import { criterionByName } from '../criteria/registry.js';
 import type { Model } from '../ir/model.js';
 import { cloneModel } from '../ir/model.js';
 import { computeCosts } from '../ops/costs.js';
@@ -42,6 +44,7 @@ import {
 import { compressUcp } from './compress-ucp.js';
 import { type GaPlan, gaPlan, gaSelect } from './ga-select.js';
 import { roundToSchema } from './prune.js';
+import { TrainingGradients } from './training-gradients.js';
 
 /** Thrown from onEpochEnd to end a trainModel call after one chunk (see the note in docs/methods.md). */
 class ChunkDone extends Error {}
@@ -105,6 +108,11 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     resume: o.checkpoint?.resume === true,
   });
   const losses = new LossLog();
+  // Group Fisher as the paper: the statistics of the training steps between two events.
+  const trainingGradients =
+    r.gradients === 'training' && r.criteria.some((c) => criterionByName(c.name).needs === 'gradients')
+      ? new TrainingGradients(trainable.graph, gradientChannelSets(trainable, analysis))
+      : undefined;
   const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
 
   let state: Map<string, HostTensor> = initialState(tg);
@@ -123,6 +131,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     kept = fromRecord(resumed.meta.kept);
     removed = fromRecord(resumed.meta.removed);
     stages = [...resumed.meta.stages];
+    trainingGradients?.restore(resumed.meta.gradients);
     first = resumed.meta.boundary;
     offset = resumed.meta.seconds;
     o.onEvent?.({ kind: 'resumed', chunk: first });
@@ -213,6 +222,9 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           ...threads,
           roundTo,
           ...(gaOrder?.curves ? { curves: gaOrder.curves } : {}),
+          ...(trainingGradients && trainingGradients.samples > 0
+            ? { gradients: trainingGradients.take() }
+            : {}),
         });
         const ga = r.ga && gaOrder ? await gaEvent(sel.kept, event, gaOrder) : undefined;
         kept = ga?.kept ?? sel.kept;
@@ -237,7 +249,15 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
           o.checkpoint.dir,
           trainable,
           state,
-          { run, boundary: b, kept: toRecord(kept), removed: toRecord(removed), stages, seconds: seconds() },
+          {
+            run,
+            boundary: b,
+            kept: toRecord(kept),
+            removed: toRecord(removed),
+            stages,
+            seconds: seconds(),
+            ...(trainingGradients ? { gradients: trainingGradients.toRecord() } : {}),
+          },
           seed,
         );
         o.onEvent?.({ kind: 'checkpoint', dir: o.checkpoint.dir, chunk: b });
@@ -257,6 +277,15 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         ...threads,
         ...(o.engine ? { engine: o.engine } : {}),
         ...aip?.train,
+        ...(trainingGradients
+          ? {
+              gradientStats: {
+                values: trainingGradients.values,
+                onStats: (st) => trainingGradients.add(st),
+                optional: true,
+              },
+            }
+          : {}),
         resume: { state, epoch: b },
         onEvent: (event) => {
           if (o.signal?.aborted) throw interrupted(o, b);

@@ -101,6 +101,8 @@ export interface TrainOptions extends Omit<TrainingGraphOptions, 'optimizer'> {
   readonly gradientStats?: {
     readonly values: readonly string[];
     readonly onStats: (stats: ReadonlyMap<string, ChannelGradientStats>, step: number) => void;
+    /** Train without them (onStats never called) where the engine cannot record them, instead of refusing. */
+    readonly optional?: boolean;
   };
   /**
    * Stop after the step in progress when aborted (Ctrl-C): no evaluation, no onEpochEnd; the result
@@ -198,7 +200,7 @@ export async function trainModel(
     },
     options.dnnl,
   );
-  if (options.gradientStats && !engine.readGradientStats) {
+  if (options.gradientStats && !engine.readGradientStats && !options.gradientStats.optional) {
     await engine.release();
     throw new PareError(
       'PARE_CONFIG',
@@ -232,7 +234,7 @@ export async function trainModel(
         const tRun = performance.now();
         const r = await engine.step({ x: batch.x, dims: [n, c, h, w], labels: batch.y }, lr, step + 1);
         const tRan = performance.now();
-        options.gradientStats?.onStats(engine.readGradientStats!(), step + 1);
+        if (engine.readGradientStats) options.gradientStats?.onStats(engine.readGradientStats(), step + 1);
         const loss = r.loss;
         const hits = r.correct;
         if (!Number.isFinite(loss)) {

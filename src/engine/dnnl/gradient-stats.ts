@@ -37,16 +37,18 @@ export class GradientStatsRecorder {
     this.d.reorder(grad, { data: p.g, dims });
     const sum = new Float64Array(c);
     const fisher = new Float64Array(c);
+    const perSample = new Float64Array(n * c);
     for (let i = 0; i < n; i++)
       for (let j = 0; j < c; j++) {
         const at = (i * c + j) * hw;
         let s = 0;
         for (let k = 0; k < hw; k++) s += p.a[at + k]! * p.g[at + k]!;
         s *= n;
+        perSample[i * c + j] = s;
         sum[j]! += s;
         fisher[j]! += s * s;
       }
-    this.stats.set(value, { sum, fisher, samples: n });
+    this.stats.set(value, { sum, fisher, samples: n, perSample });
   };
 
   read(): ReadonlyMap<string, ChannelGradientStats> {
