@@ -277,7 +277,8 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         ...threads,
         ...(o.engine ? { engine: o.engine } : {}),
         ...aip?.train,
-        ...(trainingGradients
+        // Recorded only while a prune event is still to come (they cost host time every step).
+        ...(trainingGradients && [...events.keys()].some((e) => e > b)
           ? {
               gradientStats: {
                 values: trainingGradients.values,
