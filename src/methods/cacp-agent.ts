@@ -3,8 +3,8 @@
 // memory sampled uniformly, and a moving-average reward baseline. Values and their sources are in
 // docs/methods.md (CACP); the paper names DDPG, the numbers come from the authors' CACPpruner code.
 
+import { Adam, Mlp } from '../train/mlp.js';
 import { Rng } from '../util/rng.js';
-import { Adam, Mlp } from './mlp.js';
 
 export interface DdpgOptions {
   /** Hidden units of both hidden layers (CACPpruner search_vgg.py --hidden1/--hidden2: 300). */
@@ -61,11 +61,11 @@ export class DdpgAgent {
     };
     this.rng = new Rng(seed);
     const h = this.o.hidden;
-    this.actor = new Mlp([stateSize, h, h, 1], true, this.rng);
-    this.actorTarget = new Mlp([stateSize, h, h, 1], true, this.rng);
+    this.actor = new Mlp([stateSize, h, h, 1], this.rng, { output: 'sigmoid' });
+    this.actorTarget = new Mlp([stateSize, h, h, 1], this.rng, { output: 'sigmoid' });
     this.actorTarget.copyFrom(this.actor);
-    this.critic = new Mlp([stateSize + 1, h, h, 1], false, this.rng);
-    this.criticTarget = new Mlp([stateSize + 1, h, h, 1], false, this.rng);
+    this.critic = new Mlp([stateSize + 1, h, h, 1], this.rng);
+    this.criticTarget = new Mlp([stateSize + 1, h, h, 1], this.rng);
     this.criticTarget.copyFrom(this.critic);
     this.actorOpt = new Adam(this.actor.params(), this.o.actorLr);
     this.criticOpt = new Adam(this.critic.params(), this.o.criticLr);
@@ -158,7 +158,7 @@ function joined(states: readonly Float32Array[], actions: readonly number[], d: 
 }
 
 /** Rows [state, action] for the critic. */
-function joinedFlat(states: Float32Array, actions: Float32Array, n: number, d: number): Float32Array {
+function joinedFlat(states: Float32Array, actions: ArrayLike<number>, n: number, d: number): Float32Array {
   const out = new Float32Array(n * (d + 1));
   for (let i = 0; i < n; i++) {
     out.set(states.subarray(i * d, (i + 1) * d), i * (d + 1));

@@ -78,7 +78,7 @@ export class AdversarialGame {
     const gReal = new Float64Array(n);
     const gFake = new Float64Array(n);
     // Mean over the 2n samples (BCEWithLogitsLoss on the concatenated batch), the loss `gate` refers to.
-    const dLoss = (bceWithLogits(real.out, 1, gReal, 0.5) + bceWithLogits(fake.out, 0, gFake, 0.5)) / 2;
+    const dLoss = (bceWithLogits(real.output, 1, gReal, 0.5) + bceWithLogits(fake.output, 0, gFake, 0.5)) / 2;
     const updated = dLoss > this.gate;
     if (updated) {
       d.zeroGrad();
@@ -90,7 +90,7 @@ export class AdversarialGame {
     const pass = d.forward(student, n);
     const g = new Float64Array(n);
     const on = this.active(x.step);
-    const adv = bceWithLogits(pass.out, 1, g, on ? this.weight : 0);
+    const adv = bceWithLogits(pass.output, 1, g, on ? this.weight : 0);
     if (on) {
       const dx = d.backward(pass, g, false);
       for (let i = 0; i < n * k; i++) dlogits[i] = dlogits[i]! + dx[i]!;

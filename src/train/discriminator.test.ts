@@ -11,7 +11,7 @@ import { bceWithLogits, Discriminator } from './discriminator.js';
 const seed = 7;
 
 function loss(d: Discriminator, x: Float64Array, n: number, target: number): number {
-  return bceWithLogits(d.forward(x, n).out, target, new Float64Array(n));
+  return bceWithLogits(d.forward(x, n).output, target, new Float64Array(n));
 }
 
 function randomInput(n: number, k: number, s = seed): Float64Array {
@@ -29,27 +29,26 @@ describe(`host discriminator (seed ${seed})`, () => {
   it('parameter gradients match central finite differences', () => {
     const pass = d.forward(x, n);
     const g = new Float64Array(n);
-    bceWithLogits(pass.out, 1, g);
+    bceWithLogits(pass.output, 1, g);
     d.zeroGrad();
     d.backward(pass, g, true);
     let worst = 0;
     let negatives = 0;
-    for (const l of d.layers)
-      for (const [p, grad] of [
-        [l.w, l.gw],
-        [l.b, l.gb],
-      ] as const)
-        for (let i = 0; i < p.length; i++) {
-          const v = p[i]!;
-          p[i] = v + h;
-          const up = loss(d, x, n, 1);
-          p[i] = v - h;
-          const down = loss(d, x, n, 1);
-          p[i] = v;
-          const fd = (up - down) / (2 * h);
-          worst = Math.max(worst, Math.abs(fd - grad[i]!) / Math.max(1e-4, Math.abs(fd)));
-        }
-    for (const z of pass.pre) for (const v of z) if (v < 0) negatives++;
+    for (const [k, p] of d.net.params().entries()) {
+      const grad = d.grads[k]!;
+      for (let i = 0; i < p.length; i++) {
+        const v = p[i]!;
+        p[i] = v + h;
+        const up = loss(d, x, n, 1);
+        p[i] = v - h;
+        const down = loss(d, x, n, 1);
+        p[i] = v;
+        const fd = (up - down) / (2 * h);
+        worst = Math.max(worst, Math.abs(fd - grad[i]!) / Math.max(1e-4, Math.abs(fd)));
+      }
+    }
+    // Hidden activations (LeakyReLU outputs, negative exactly where their pre-activation is).
+    for (const z of pass.inputs.slice(1)) for (const v of z) if (v < 0) negatives++;
     expect(negatives).toBeGreaterThan(0); // the LeakyReLU's negative side is exercised
     expect(worst).toBeLessThan(1e-5);
   });
@@ -57,7 +56,7 @@ describe(`host discriminator (seed ${seed})`, () => {
   it('the input gradient matches central finite differences', () => {
     const pass = d.forward(x, n);
     const g = new Float64Array(n);
-    bceWithLogits(pass.out, 0, g, 0.3);
+    bceWithLogits(pass.output, 0, g, 0.3);
     const dx = d.backward(pass, g, false);
     for (let i = 0; i < x.length; i++) {
       const v = x[i]!;
@@ -75,12 +74,12 @@ describe(`host discriminator (seed ${seed})`, () => {
     const e = new Discriminator(k, { hidden: [3], lr: 1e-3, weightDecay: 0.1, seed });
     const pass = e.forward(x, n);
     const g = new Float64Array(n);
-    bceWithLogits(pass.out, 1, g);
+    bceWithLogits(pass.output, 1, g);
     e.zeroGrad();
     e.backward(pass, g, true);
-    const before = e.layers.map((l) => ({ w: l.w.slice(), gw: l.gw.slice() }));
+    const before = e.net.layers.map((l, li) => ({ w: l.w.slice(), gw: e.grads[2 * li]!.slice() }));
     e.adamStep();
-    e.layers.forEach((l, li) => {
+    e.net.layers.forEach((l, li) => {
       const b = before[li]!;
       for (let i = 0; i < l.w.length; i++) {
         const gi = b.gw[i]! + 0.1 * b.w[i]!;
@@ -132,13 +131,13 @@ describe(`adversarial game (seed ${seed})`, () => {
 
   it('updates D only while its loss is above the gate', () => {
     const frozen = new AdversarialGame(k, { gate: 100, discriminator: { seed } });
-    const w = frozen.d.layers[0]!.w.slice();
+    const w = frozen.d.net.layers[0]!.w.slice();
     const r = frozen.hook({ logits, teacher, labels, n, k, step: 1 }, new Float32Array(n * k));
     expect(r.terms?.discriminatorUpdated).toBe(0);
-    expect(frozen.d.layers[0]!.w).toEqual(w);
+    expect(frozen.d.net.layers[0]!.w).toEqual(w);
     const open = new AdversarialGame(k, { gate: 0, discriminator: { seed } });
     open.hook({ logits, teacher, labels, n, k, step: 1 }, new Float32Array(n * k));
-    expect(open.d.layers[0]!.w).not.toEqual(w);
+    expect(open.d.net.layers[0]!.w).not.toEqual(w);
   });
 
   it('the student term waits `warmup` steps after each prune, then toggles every `cycle` steps', () => {

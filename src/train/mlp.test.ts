@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { DdpgAgent } from '../methods/cacp-agent.js';
 import { Rng } from '../util/rng.js';
-import { DdpgAgent } from './cacp-agent.js';
-import { Mlp } from './mlp.js';
+import { type FloatArray, Mlp } from './mlp.js';
 
 /** Loss Σ c·output, so dL/d(output) = c. */
 function loss(net: Mlp, x: Float32Array, batch: number, c: Float32Array): number {
@@ -15,14 +15,14 @@ describe('Mlp backward (finite differences)', () => {
   for (const sigmoid of [false, true])
     it(`parameter and input gradients match central differences (${sigmoid ? 'sigmoid' : 'linear'} output)`, () => {
       const rng = new Rng(7);
-      const net = new Mlp([3, 6, 5, 2], sigmoid, rng);
+      const net = new Mlp([3, 6, 5, 2], rng, { output: sigmoid ? 'sigmoid' : 'linear' });
       const batch = 4;
       const x = Float32Array.from({ length: batch * 3 }, () => rng.uniform(-2, 2));
       const c = Float32Array.from({ length: batch * 2 }, () => rng.uniform(-1, 1));
       const g = net.backward(net.forward(x, batch), c);
       const eps = 1e-3;
       let kinks = 0;
-      const check = (p: Float32Array, grad: Float32Array) => {
+      const check = (p: FloatArray, grad: FloatArray) => {
         for (let i = 0; i < p.length; i++) {
           const old = p[i]!;
           const at = loss(net, x, batch, c);
