@@ -4,6 +4,8 @@
 // (verified cut, loads in ONNX Runtime). Skipped with the reason when the addon is not built; the
 // ORT-side fallback (adversarial term skipped, with its reason) runs everywhere.
 
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BatchLoader } from '../src/data/batch-loader.js';
 import type { Model } from '../src/ir/model.js';
@@ -14,6 +16,7 @@ import { dnnlUnavailable, loadDnnl } from '../src/runtime/dnnl.js';
 import { Session } from '../src/runtime/session.js';
 import { buildZooModel } from '../src/zoo/registry.js';
 import { dataset, type Fixture, fixtures, tinyData } from './compress-fixtures.js';
+import { tempDir } from './helpers/tmp.js';
 
 const addon = loadDnnl(1);
 const skip = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
@@ -128,7 +131,7 @@ describe(`pare compress --method aip${skip}`, () => {
     expect(r.stages.at(-1)!.losses?.total).toBeGreaterThan(0);
   }, 60_000);
 
-  it('refuses --no-teacher (it learns from the original) and --resume (D is not checkpointed)', async () => {
+  it('refuses --no-teacher (it learns from the original)', async () => {
     const f = fixtures()[0]!;
     const base = {
       recipe: compressRecipe('aip'),
@@ -137,8 +140,67 @@ describe(`pare compress --method aip${skip}`, () => {
       engine: 'standard',
     } as const;
     await expect(compressModel(f.model, { ...base, teacher: false })).rejects.toThrow(/needs the teacher/);
-    await expect(
-      compressModel(f.model, { ...base, checkpoint: { dir: '/nonexistent', resume: true } }),
-    ).rejects.toThrow(/--resume is not supported/);
   });
+
+  it.skipIf(!addon)(
+    'a run aborted mid-epoch and resumed (discriminator from the checkpoint) equals the uninterrupted one',
+    async () => {
+      const f = fixtures()[0]!;
+      const dir = tempDir();
+      const options = (): CompressOptions => ({
+        recipe: { ...compressRecipe('aip'), calibrationSamples: 16 },
+        target: { kind: 'macs', fraction: 0.6 },
+        ...data(f, 64),
+        epochs: 3,
+        engine: 'dnnl',
+        threads: 1,
+      });
+      const whole = await compressModel(f.model, { ...options(), checkpoint: { dir: join(dir, 'whole') } });
+      expect(whole.adversarialSkipped).toBeUndefined();
+      const abort = new AbortController();
+      let steps = 0;
+      await expect(
+        compressModel(f.model, {
+          ...options(),
+          checkpoint: { dir: join(dir, 'cut') },
+          signal: abort.signal,
+          onEvent: (e) => {
+            // Into the third epoch (4 steps each): the adversarial term is on, D has been trained.
+            if (e.kind === 'train' && e.event.kind === 'step' && ++steps === 10) abort.abort();
+          },
+        }),
+      ).rejects.toThrow(/interrupted/);
+      let resumedAt = -1;
+      const resumed = await compressModel(f.model, {
+        ...options(),
+        checkpoint: { dir: join(dir, 'cut'), resume: true },
+        onEvent: (e) => {
+          if (e.kind === 'resumed') resumedAt = e.chunk;
+        },
+      });
+      expect(resumedAt).toBe(2);
+      expect(resumed.stages.map((s) => [s.kind, s.chunk, s.widths, s.losses])).toEqual(
+        whole.stages.map((s) => [s.kind, s.chunk, s.widths, s.losses]),
+      );
+      expect(resumed.stages.at(-1)!.losses?.adversarialOn).toBeGreaterThan(0);
+      expect(maxDiff(resumed.model, whole.model)).toBe(0);
+      // Without the discriminator's file the checkpoint is refused, not resumed with a fresh D.
+      rmSync(join(dir, 'cut', 'discriminator.f64'));
+      await expect(
+        compressModel(f.model, { ...options(), checkpoint: { dir: join(dir, 'cut'), resume: true } }),
+      ).rejects.toThrow(/no discriminator state/);
+    },
+    120_000,
+  );
 });
+
+/** Largest |a − b| over every initializer of two models with the same structure. */
+function maxDiff(a: Model, b: Model): number {
+  let worst = 0;
+  for (const v of a.graph.initializers) {
+    const x = v.const!.toFloat32();
+    const y = b.graph.value(v.name)!.const!.toFloat32();
+    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
+  }
+  return worst;
+}

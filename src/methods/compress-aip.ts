@@ -22,7 +22,7 @@ export interface AipTraining {
 export function aipTraining(
   r: CompressRecipe,
   original: Model,
-  o: { teacher: boolean; stepsPerInterval: number; seed: number; resume: boolean },
+  o: { teacher: boolean; stepsPerInterval: number; seed: number },
 ): AipTraining | undefined {
   const a = r.aip;
   if (!a) return undefined;
@@ -35,14 +35,6 @@ export function aipTraining(
       },
     );
   const adv = a.adversarial;
-  if (adv && o.resume)
-    throw new PareError(
-      'PARE_CONFIG',
-      `--resume is not supported for method '${r.name}' with its discriminator`,
-      {
-        notes: ["the discriminator's weights are not checkpointed yet: run again without --resume"],
-      },
-    );
   const warmupSteps = adv ? Math.round(adv.warmup * o.stepsPerInterval) : 0;
   const game = adv
     ? new AdversarialGame(classesOf(original), {

@@ -23,10 +23,13 @@ export interface CompressCheckpoint {
   readonly seconds: number;
   /** Gradient statistics of the training steps since the last prune event (recipe gradients: 'training'). */
   readonly gradients?: TrainingGradientsRecord;
+  /** aip: where the adversarial warm-up counts from; the discriminator itself is `discriminator.f64`. */
+  readonly game?: { readonly since: number; readonly numbers: number };
 }
 
 const stateFile = (dir: string) => join(dir, 'state.onnx');
 const metaFile = (dir: string) => join(dir, 'compress.json');
+const gameFile = (dir: string) => join(dir, 'discriminator.f64');
 
 export function writeCompressCheckpoint(
   dir: string,
@@ -34,16 +37,25 @@ export function writeCompressCheckpoint(
   state: ReadonlyMap<string, HostTensor>,
   meta: CompressCheckpoint,
   seed: number,
+  discriminator?: Float64Array,
 ): void {
   mkdirSync(dir, { recursive: true });
   saveCheckpoint(stateFile(dir), model, state, { epoch: meta.boundary, seed });
+  if (discriminator) {
+    // The boundary first: a file from a later boundary than the JSON (a crash between the two
+    // writes) is refused on resume rather than mixed in.
+    const bytes = new Float64Array(discriminator.length + 1);
+    bytes[0] = meta.boundary;
+    bytes.set(discriminator, 1);
+    writeFileAtomic(gameFile(dir), [new Uint8Array(bytes.buffer)]);
+  }
   writeFileAtomic(metaFile(dir), `${JSON.stringify(meta)}\n`);
 }
 
 export function readCompressCheckpoint(
   dir: string,
   run: string,
-): { meta: CompressCheckpoint; state: Map<string, HostTensor> } | undefined {
+): { meta: CompressCheckpoint; state: Map<string, HostTensor>; discriminator?: Float64Array } | undefined {
   if (!existsSync(metaFile(dir))) return undefined;
   const meta = JSON.parse(readFileSync(metaFile(dir), 'utf8')) as CompressCheckpoint;
   if (meta.run !== run)
@@ -64,7 +76,24 @@ export function readCompressCheckpoint(
         file: metaFile(dir),
       },
     );
-  return { meta, state };
+  if (!meta.game) return { meta, state };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(gameFile(dir));
+  } catch (cause) {
+    throw new PareError('PARE_IO', `checkpoint '${dir}' has no discriminator state`, {
+      file: gameFile(dir),
+      cause,
+      notes: ['the run cannot be resumed from this directory: run again without --resume'],
+    });
+  }
+  const numbers = new Float64Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+  if (numbers.length !== meta.game.numbers + 1 || numbers[0] !== meta.boundary)
+    throw new PareError('PARE_CONFIG', `checkpoint '${dir}' is inconsistent (discriminator state)`, {
+      file: gameFile(dir),
+      notes: ['the run cannot be resumed from this directory: run again without --resume'],
+    });
+  return { meta, state, discriminator: numbers.subarray(1) };
 }
 
 export function toRecord(m: ReadonlyMap<string, Int32Array>): Record<string, number[]> {

@@ -105,7 +105,6 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     teacher,
     stepsPerInterval: eventEvery * loader.steps,
     seed,
-    resume: o.checkpoint?.resume === true,
   });
   const losses = new LossLog();
   // Group Fisher as the paper: the statistics of the training steps between two events.
@@ -132,6 +131,13 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     removed = fromRecord(resumed.meta.removed);
     stages = [...resumed.meta.stages];
     trainingGradients?.restore(resumed.meta.gradients);
+    if (aip?.game) {
+      if (!resumed.discriminator || !resumed.meta.game)
+        throw new PareError('PARE_CONFIG', `checkpoint '${o.checkpoint!.dir}' has no discriminator state`, {
+          notes: ['it was written by a run without the adversarial term: run again without --resume'],
+        });
+      aip.game.restore({ since: resumed.meta.game.since, discriminator: resumed.discriminator });
+    }
     first = resumed.meta.boundary;
     offset = resumed.meta.seconds;
     o.onEvent?.({ kind: 'resumed', chunk: first });
@@ -245,6 +251,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
       }
       if (b > 0 && b % loader.chunksPerEpoch === 0 && b < chunks) await record('epoch', b, {});
       if (o.checkpoint) {
+        const game = aip?.game?.snapshot();
         writeCompressCheckpoint(
           o.checkpoint.dir,
           trainable,
@@ -257,8 +264,10 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
             stages,
             seconds: seconds(),
             ...(trainingGradients ? { gradients: trainingGradients.toRecord() } : {}),
+            ...(game ? { game: { since: game.since, numbers: game.discriminator.length } } : {}),
           },
           seed,
+          game?.discriminator,
         );
         o.onEvent?.({ kind: 'checkpoint', dir: o.checkpoint.dir, chunk: b });
       }

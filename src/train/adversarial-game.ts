@@ -47,6 +47,16 @@ export class AdversarialGame {
     this.temperature = o.temperature ?? 1;
   }
 
+  /** For a checkpoint: the discriminator and where the warm-up counts from. */
+  snapshot(): { since: number; discriminator: Float64Array } {
+    return { since: this.since, discriminator: this.d.snapshot() };
+  }
+
+  restore(s: { since: number; discriminator: Float64Array }): void {
+    this.since = s.since;
+    this.d.restore(s.discriminator);
+  }
+
   /** A prune event before 1-based step `step`: the student's term waits `warmup` steps again. */
   restart(step: number): void {
     this.since = step - 1;

@@ -61,6 +61,34 @@ export class Discriminator {
   adamStep(): void {
     this.adam.step(this.grads);
   }
+
+  /** Everything a resumed run needs (parameters, then Adam's state), as float64. */
+  snapshot(): Float64Array {
+    const params = this.net.params();
+    const adam = this.adam.snapshot();
+    const out = new Float64Array(params.reduce((n, p) => n + p.length, 0) + adam.length);
+    let at = 0;
+    for (const p of [...params, adam]) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** Continue from `snapshot()` of a discriminator of the same widths. */
+  restore(s: Float64Array): void {
+    const params = this.net.params();
+    const size = params.reduce((n, p) => n + p.length, 0);
+    const adam = 1 + 2 * size;
+    if (s.length !== size + adam)
+      throw new PareError(
+        'PARE_CONFIG',
+        `discriminator checkpoint holds ${s.length} numbers, this discriminator needs ${size + adam}`,
+      );
+    let at = 0;
+    for (const p of params) for (let i = 0; i < p.length; i++) p[i] = s[at++]!;
+    this.adam.restore(s.subarray(at));
+  }
 }
 
 /**

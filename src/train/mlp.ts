@@ -196,6 +196,25 @@ export class Adam {
     this.v = params.map(like);
   }
 
+  /** Steps taken and the moments, for a checkpoint: t, then m and v of each parameter. */
+  snapshot(): Float64Array {
+    const out = new Float64Array(1 + 2 * this.m.reduce((n, a) => n + a.length, 0));
+    out[0] = this.t;
+    let at = 1;
+    for (const a of [...this.m, ...this.v]) {
+      out.set(a, at);
+      at += a.length;
+    }
+    return out;
+  }
+
+  /** Continue from `snapshot()`'s numbers (from the same parameter shapes). */
+  restore(s: ArrayLike<number>): void {
+    let at = 0;
+    this.t = s[at++]!;
+    for (const a of [...this.m, ...this.v]) for (let i = 0; i < a.length; i++) a[i] = s[at++]!;
+  }
+
   step(grads: readonly FloatArray[]): void {
     this.t++;
     const c1 = 1 - this.beta1 ** this.t;
