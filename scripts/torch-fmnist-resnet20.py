@@ -21,6 +21,7 @@ p.add_argument('--lr', type=float, default=0.1)
 p.add_argument('--batch', type=int, default=128)
 p.add_argument('--limit', type=int, default=0, help='train images (0: all), for a quick check')
 p.add_argument('--threads', type=int, default=2)
+p.add_argument('--no-augment', action='store_true', help='train on the plain images (no crop, no flip)')
 p.add_argument('-o', '--output', default='r20-torch.onnx')
 a = p.parse_args()
 torch.manual_seed(0)
@@ -67,7 +68,8 @@ for epoch in range(a.epochs):
     perm = torch.randperm(len(xs))
     for k in range(0, len(xs), a.batch):
         b = perm[k:k + a.batch]
-        loss = F.cross_entropy(model(augment(xs[b].clone())), ys[b])
+        x = xs[b].clone()
+        loss = F.cross_entropy(model(x if a.no_augment else augment(x)), ys[b])
         opt.zero_grad()
         loss.backward()
         opt.step()
