@@ -145,6 +145,14 @@ describe('pare prune: shapes, alignment and latency', () => {
     expect(lat.predictedMs).toBeCloseTo(lat.predictedRatio * lat.beforeMs, 9);
     expect(lat.ratio).toBeLessThan(1);
     expect(lat.met).toBe(Math.abs(lat.ratio - 0.6) <= 0.03 * 0.6);
+    // The report's layer rows carry the table's per-layer prediction; their sums are the predicted ratio.
+    const layers = (JSON.parse(r.out).layers ?? []).filter(
+      (l: { latencyMsBefore?: number }) => l.latencyMsBefore !== undefined,
+    );
+    expect(layers.length).toBe(lat.table.layers);
+    const sum = (k: string) => layers.reduce((t: number, l: Record<string, number>) => t + l[k]!, 0);
+    expect(sum('latencyMsAfter') / sum('latencyMsBefore')).toBeCloseTo(lat.predictedRatio, 9);
+    expect(layers.some((l: Record<string, number>) => l.latencyMsAfter! < l.latencyMsBefore!)).toBe(true);
     const again = JSON.parse((await cli('prune', model, '-o', join(dir, 'l60b.onnx'), ...args)).out).latency;
     expect(again.table.source).toBe('cache');
     expect(again.table.file).toBe(lat.table.file);

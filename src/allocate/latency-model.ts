@@ -55,16 +55,38 @@ export class LatencyModel {
 
   /** Predicted milliseconds of the tabled layers with `kept[i]` channels in group i. */
   predictCounts(kept: ArrayLike<number>): number {
-    const dims = this.costModel.nodeDims(kept);
     let ms = 0;
+    for (const l of this.predictLayers(kept)) ms += l.ms;
+    return ms;
+  }
+
+  /** The same prediction layer by layer (graph order, tabled layers only), by node name. */
+  predictLayers(kept: ArrayLike<number>): { readonly node: string; readonly ms: number }[] {
+    const dims = this.costModel.nodeDims(kept);
+    const out: { node: string; ms: number }[] = [];
     this.specs.forEach((spec, i) => {
       if (!spec) return;
       const d = dims[i]!;
       const cin = d.inputs[0]?.[1] ?? spec.cin;
       const cout = d.outputs[0]?.[spec.node.opType === 'Conv' ? 1 : d.outputs[0]!.length - 1] ?? spec.cout;
-      ms += interpolate(spec, this.table.times.get(spec.key)!, cin, cout);
+      out.push({
+        node: spec.node.name || (spec.node.outputs[0]?.name ?? ''),
+        ms: interpolate(spec, this.table.times.get(spec.key)!, cin, cout),
+      });
     });
-    return ms;
+    return out;
+  }
+
+  /** predictLayers for kept channels per group id (groups not listed keep every channel). */
+  predictLayersFor(
+    kept: ReadonlyMap<string, ArrayLike<number>>,
+  ): { readonly node: string; readonly ms: number }[] {
+    const counts = Int32Array.from(this.costModel.sizes);
+    for (const [id, k] of kept) {
+      const i = this.costModel.index.get(id);
+      if (i !== undefined) counts[i] = k.length;
+    }
+    return this.predictLayers(counts);
   }
 
   /** Layers timed (distinct shapes) and layers predicted. */

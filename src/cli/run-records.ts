@@ -39,7 +39,15 @@ function widthOf(c: CostReport['nodes'][number]): number | undefined {
 }
 
 /** Per-layer widths, MACs and parameters before and after, in the original's graph order. */
-export function layerRecords(before: CostReport, after: CostReport): LayerRecord[] {
+/**
+ * One row per MAC layer: widths, MACs, params, and where a latency table predicted them (latency
+ * targets), its milliseconds before and after.
+ */
+export function layerRecords(
+  before: CostReport,
+  after: CostReport,
+  latency?: Readonly<Record<string, { readonly before: number; readonly after: number }>>,
+): LayerRecord[] {
   const afterByName = new Map(after.nodes.map((c) => [layerKey(c.node), c]));
   return before.nodes
     .filter((c) => LAYER_OPS.has(c.node.opType) && (c.macs > 0 || c.params > 0))
@@ -47,6 +55,7 @@ export function layerRecords(before: CostReport, after: CostReport): LayerRecord
       const a = afterByName.get(layerKey(c.node));
       const wb = widthOf(c);
       const wa = a ? widthOf(a) : undefined;
+      const ms = latency?.[layerKey(c.node)];
       return {
         name: layerKey(c.node),
         op: c.node.opType,
@@ -56,6 +65,7 @@ export function layerRecords(before: CostReport, after: CostReport): LayerRecord
         macsAfter: a?.macs ?? 0,
         paramsBefore: c.params,
         paramsAfter: a?.params ?? 0,
+        ...(ms ? { latencyMsBefore: ms.before, latencyMsAfter: ms.after } : {}),
       };
     });
 }
@@ -130,7 +140,7 @@ export function pruneRunRecord(
       m.accuracy?.loss?.after,
     ),
     target: r.allocation.target ?? null,
-    layers: layerRecords(r.before, r.after),
+    layers: layerRecords(r.before, r.after, r.latency?.layers),
     groups: r.analysis.groups.map((g) => ({
       id: g.id,
       channels: g.size,

@@ -59,6 +59,8 @@ export interface LatencyReport {
   readonly predictedRatio?: number;
   readonly predictedMs?: number;
   readonly attempts?: readonly LatencyAttempt[];
+  /** Predicted milliseconds per tabled layer (node name), before and after the cut (from the table). */
+  readonly layers?: Readonly<Record<string, { readonly before: number; readonly after: number }>>;
   readonly table?: {
     readonly source: 'measured' | 'cache';
     readonly file: string | undefined;
@@ -163,6 +165,12 @@ export async function cutToLatency(
     requested = Math.min(1, Math.max(0.01, requested * factor));
   }
   const predicted = best!.allocation.target?.achieved ?? 1;
+  const after = new Map(table.predictLayersFor(best!.allocation.kept).map((l) => [l.node, l.ms]));
+  const layers = Object.fromEntries(
+    table
+      .predictLayers(costModel.sizes)
+      .map((l) => [l.node, { before: l.ms, after: after.get(l.node) ?? 0 }]),
+  );
   return {
     allocation: best!.allocation,
     latency: {
@@ -172,6 +180,7 @@ export async function cutToLatency(
       predictedRatio: predicted,
       predictedMs: predicted * best!.measured.beforeMs,
       attempts,
+      layers,
       table: {
         source: table.table.source,
         file: table.table.file,

@@ -30,7 +30,7 @@ const layerSchema = z.object({
   macsAfter: z.number(),
   paramsBefore: z.number(),
   paramsAfter: z.number(),
-  /** Measured per-layer latency (a latency table), when the run has one. */
+  /** Per-layer latency predicted by the run's latency table (latency targets), milliseconds. */
   latencyMsBefore: z.number().optional(),
   latencyMsAfter: z.number().optional(),
 });
