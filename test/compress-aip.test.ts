@@ -16,6 +16,7 @@ import { dnnlUnavailable, loadDnnl } from '../src/runtime/dnnl.js';
 import { Session } from '../src/runtime/session.js';
 import { buildZooModel } from '../src/zoo/registry.js';
 import { dataset, type Fixture, fixtures, tinyData } from './compress-fixtures.js';
+import { interruptedRun, maxDiff } from './helpers/compress-runs.js';
 import { tempDir } from './helpers/tmp.js';
 
 const addon = loadDnnl(1);
@@ -157,19 +158,8 @@ describe(`pare compress --method aip${skip}`, () => {
       });
       const whole = await compressModel(f.model, { ...options(), checkpoint: { dir: join(dir, 'whole') } });
       expect(whole.adversarialSkipped).toBeUndefined();
-      const abort = new AbortController();
-      let steps = 0;
-      await expect(
-        compressModel(f.model, {
-          ...options(),
-          checkpoint: { dir: join(dir, 'cut') },
-          signal: abort.signal,
-          onEvent: (e) => {
-            // Into the third epoch (4 steps each): the adversarial term is on, D has been trained.
-            if (e.kind === 'train' && e.event.kind === 'step' && ++steps === 10) abort.abort();
-          },
-        }),
-      ).rejects.toThrow(/interrupted/);
+      // Into the third epoch (4 steps each): the adversarial term is on, D has been trained.
+      await interruptedRun(f.model, options(), join(dir, 'cut'), 10);
       let resumedAt = -1;
       const resumed = await compressModel(f.model, {
         ...options(),
@@ -193,14 +183,3 @@ describe(`pare compress --method aip${skip}`, () => {
     120_000,
   );
 });
-
-/** Largest |a − b| over every initializer of two models with the same structure. */
-function maxDiff(a: Model, b: Model): number {
-  let worst = 0;
-  for (const v of a.graph.initializers) {
-    const x = v.const!.toFloat32();
-    const y = b.graph.value(v.name)!.const!.toFloat32();
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  }
-  return worst;
-}

@@ -1,30 +1,16 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Model } from '../src/ir/model.js';
 import { compressModel } from '../src/methods/compress.js';
 import { readRecipe } from '../src/methods/compress-recipe.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import type { CompressOptions } from '../src/methods/compress-types.js';
 import { loadDnnl } from '../src/runtime/dnnl.js';
 import { fixtures, tinyData } from './compress-fixtures.js';
+import { interruptedRun, maxDiff } from './helpers/compress-runs.js';
 import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
-
-/** Largest |a − b| over every initializer of two models with the same structure. */
-function maxDiff(a: Model, b: Model): number {
-  let worst = 0;
-  for (const v of a.graph.initializers) {
-    const w = b.graph.value(v.name)?.const;
-    if (!w || !v.const) throw new Error(`no initializer '${v.name}' in both models`);
-    const x = v.const.toFloat32();
-    const y = w.toFloat32();
-    if (x.length !== y.length) throw new Error(`'${v.name}' differs in size`);
-    for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]! - y[i]!));
-  }
-  return worst;
-}
 
 describe('pare compress: interruption and resume', () => {
   // Group Fisher on the BN-folded export: prune events every step, masks, BN unfolded and folded back.
@@ -43,19 +29,8 @@ describe('pare compress: interruption and resume', () => {
   it('a run aborted mid-chunk and resumed ends with the same model and accuracy as an uninterrupted run', async () => {
     const whole = await compressModel(f.model, { ...options(), checkpoint: { dir: join(dir, 'whole') } });
     const ckpt = join(dir, 'cut');
-    const abort = new AbortController();
-    let steps = 0;
-    await expect(
-      compressModel(f.model, {
-        ...options(),
-        checkpoint: { dir: ckpt },
-        signal: abort.signal,
-        onEvent: (e) => {
-          // Abort in the middle of the fourth chunk's training (after its first step).
-          if (e.kind === 'train' && e.event.kind === 'step' && ++steps === 4) abort.abort();
-        },
-      }),
-    ).rejects.toThrow(/interrupted/);
+    // Abort in the middle of the fourth chunk's training (after its first step).
+    await interruptedRun(f.model, options(), ckpt, 4);
     let resumedAt = -1;
     const resumed = await compressModel(f.model, {
       ...options(),
@@ -115,18 +90,7 @@ describe.skipIf(!loadDnnl(1))('pare compress on dnnl: Fisher from training steps
     expect(events[0]!.criterion).not.toMatch(/training steps/);
     expect(events[1]!.criterion).toMatch(/from training steps \(\d+ samples\)/);
     const ckpt = join(dir, 'dnnl-cut');
-    const abort = new AbortController();
-    let steps = 0;
-    await expect(
-      compressModel(f.model, {
-        ...options(),
-        checkpoint: { dir: ckpt },
-        signal: abort.signal,
-        onEvent: (e) => {
-          if (e.kind === 'train' && e.event.kind === 'step' && ++steps === 3) abort.abort();
-        },
-      }),
-    ).rejects.toThrow(/interrupted/);
+    await interruptedRun(f.model, options(), ckpt, 3);
     const resumed = await compressModel(f.model, { ...options(), checkpoint: { dir: ckpt, resume: true } });
     expect(resumed.stages.map((s) => [s.kind, s.chunk, s.criterion, s.widths])).toEqual(
       whole.stages.map((s) => [s.kind, s.chunk, s.criterion, s.widths]),
