@@ -5,7 +5,7 @@
 // object on stdout, one line per run on stderr.
 // Run: nice -n 10 npx tsx bench/methods.ts [--model assets/demo/fmnist-resnet20.onnx]
 //      [--methods l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher] [--seeds 0,1] [--train-images 4000]
-//      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4]
+//      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4] [--prune-fraction F]
 
 import { parseArgs } from 'node:util';
 import { readPreprocess } from '../src/cli/data-options.js';
@@ -28,6 +28,8 @@ const { values } = parseArgs({
     engine: { type: 'string', default: 'auto' },
     // Step-based recipes (group-fisher: d = 25) scaled to a small budget: events every this many steps.
     'every-steps': { type: 'string', default: '4' },
+    // Overrides every recipe's pruneFraction (e.g. 1: the soft methods' papers' cut, no fine-tuning after it).
+    'prune-fraction': { type: 'string' },
   },
 });
 const threads = Number(values.threads);
@@ -46,9 +48,13 @@ for (const seed of list(values.seeds).map(Number)) {
   const subset = balanced(trainSet, Number(values['train-images']), seed);
   for (const method of list(values.methods)) {
     const shipped = compressRecipe(method);
-    const recipe = shipped.every.steps
+    const stepped = shipped.every.steps
       ? { ...shipped, every: { steps: Number(values['every-steps']) } }
       : shipped;
+    const recipe =
+      values['prune-fraction'] !== undefined
+        ? { ...stepped, pruneFraction: Number(values['prune-fraction']) }
+        : stepped;
     const { r, seconds } = await compressOnSubset(model, recipe, subset, pre, {
       target: Number(values.target),
       epochs: Number(values.epochs),
