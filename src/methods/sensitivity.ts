@@ -7,6 +7,7 @@ import { keepTop } from '../allocate/keep-top.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import { createPlan } from '../analysis/plan.js';
 import { importanceWithCalibration } from '../criteria/importance.js';
+import type { CriterionName } from '../criteria/registry.js';
 import type { BatchLoader } from '../data/batch-loader.js';
 import { cloneModel, type Model } from '../ir/model.js';
 import { loaderFeeds } from '../measure/capture.js';
@@ -18,7 +19,7 @@ import type { CountEvent, EventSink } from '../util/events.js';
 import { collectBatches, EvalPool } from './eval-pool.js';
 
 export interface SensitivityOptions {
-  readonly criterion: string;
+  readonly criterion: CriterionName;
   readonly criterionOptions?: Readonly<Record<string, unknown>>;
   /** Fractions of each group's channels removed (default 0.1, 0.3, 0.5, 0.7, 0.9). */
   readonly ratios?: readonly number[];
