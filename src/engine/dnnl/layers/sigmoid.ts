@@ -4,30 +4,18 @@
 
 import type { Node } from '../../../ir/node.js';
 import type { BuildContext, Layer, LowerContext } from './layer.js';
+import { eltwise } from './relu.js';
 
 export function lowerSigmoid(node: Node, ctx: LowerContext): Layer | string {
   const x = ctx.act(node, 0);
   if (!x) return `${ctx.where}: its first input is not computed by a supported layer`;
-  const y = node.output(0).name;
-  const inPlace = ctx.soleReader(x);
-  return {
-    output: y,
-    build(b: BuildContext) {
-      const d = b.d;
-      const xa = b.act(x);
-      const h = d.reluCreate({ dims: xa.t.dims, layout: xa.t, algorithm: 'logistic', useDst: true });
-      b.record('eltwise', h, xa.grad ? ['fwd', 'bwd'] : ['fwd']);
-      const out = inPlace ? xa.t : d.alloc(xa.t);
-      b.define(y, out, xa.grad);
-      b.forward(() => d.reluForward(h, xa.t, out));
-      if (xa.grad)
-        b.backward(() => {
-          const dx = b.target(x);
-          d.reluBackward(h, b.gradOf(y), out, dx);
-          b.contribute(x, dx);
-        });
-    },
-  };
+  // The backward reads y (dy·y·(1 − y)), so the forward runs in place when nothing else reads x.
+  return eltwise(
+    x,
+    node.output(0).name,
+    { algorithm: 'logistic' },
+    { inPlace: ctx.soleReader(x), useDst: true },
+  );
 }
 
 export function lowerHardSigmoid(node: Node, ctx: LowerContext): Layer | string {
