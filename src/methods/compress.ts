@@ -88,6 +88,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
   // fine-tuned for the rest of the run) instead of letting the channels regrow.
   const pruneChunks = Math.floor(chunks * r.pruneFraction);
   const events = eventBoundaries(r.schedule, chunks, pruneChunks, eventEvery);
+  const lastEvent = Math.max(...events.keys());
   const teacher = o.teacher ?? r.train.distillation !== null;
   const distillation = r.train.distillation ?? { alpha: 0.9, temperature: 4 };
   const graphOptions: TrainingGraphOptions = {
@@ -287,7 +288,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
         ...(o.engine ? { engine: o.engine } : {}),
         ...aip?.train,
         // Recorded only while a prune event is still to come (they cost host time every step).
-        ...(trainingGradients && [...events.keys()].some((e) => e > b)
+        ...(trainingGradients && lastEvent > b
           ? {
               gradientStats: {
                 values: trainingGradients.values,

@@ -39,6 +39,7 @@ export class Mlp {
   readonly layers: Dense[];
   readonly slope: number;
   readonly sigmoidOutput: boolean;
+  private readonly wide: boolean;
   private readonly alloc: (n: number) => FloatArray;
   private readonly from: (x: ArrayLike<number>) => FloatArray;
 
@@ -46,6 +47,7 @@ export class Mlp {
     this.slope = o.slope ?? 0;
     this.sigmoidOutput = o.output === 'sigmoid';
     const wide = o.precision === 64;
+    this.wide = wide;
     this.alloc = wide ? (n) => new Float64Array(n) : (n) => new Float32Array(n);
     this.from = wide ? (x) => Float64Array.from(x) : (x) => Float32Array.from(x);
     this.layers = sizes.slice(1).map((outputs, i) => {
@@ -90,9 +92,9 @@ export class Mlp {
   forward(x: ArrayLike<number>, batch: number): MlpTrace {
     const inputs: FloatArray[] = [];
     const first = this.layers[0]!;
-    let h: FloatArray = (
-      this.alloc(0).constructor === x.constructor ? (x as FloatArray) : this.from(x)
-    ).subarray(0, batch * first.inputs);
+    // The input itself when it already has the network's precision (no copy), else a copy.
+    const own = this.wide ? x instanceof Float64Array : x instanceof Float32Array;
+    let h = (own ? (x as FloatArray) : this.from(x)).subarray(0, batch * first.inputs);
     this.layers.forEach((l, li) => {
       inputs.push(h);
       const y = this.alloc(batch * l.outputs);
