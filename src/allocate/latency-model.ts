@@ -77,18 +77,6 @@ export class LatencyModel {
     return out;
   }
 
-  /** predictLayers for kept channels per group id (groups not listed keep every channel). */
-  predictLayersFor(
-    kept: ReadonlyMap<string, ArrayLike<number>>,
-  ): { readonly node: string; readonly ms: number }[] {
-    const counts = Int32Array.from(this.costModel.sizes);
-    for (const [id, k] of kept) {
-      const i = this.costModel.index.get(id);
-      if (i !== undefined) counts[i] = k.length;
-    }
-    return this.predictLayers(counts);
-  }
-
   /** Layers timed (distinct shapes) and layers predicted. */
   get layers(): { readonly distinct: number; readonly total: number } {
     const s = this.specs.filter((x) => x !== undefined);

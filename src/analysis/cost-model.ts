@@ -169,15 +169,22 @@ export class CostModel {
    * channel). Positions make the prediction exact where a shared weight is cut by several groups.
    */
   predict(kept: ReadonlyMap<string, number | ArrayLike<number>>): Costs {
-    const counts = Int32Array.from(this.sizes);
     const keys: (string | undefined)[] = [];
     for (const [id, k] of kept) {
       const i = this.index.get(id);
-      if (i === undefined) continue;
-      counts[i] = typeof k === 'number' ? k : k.length;
-      if (typeof k !== 'number') keys[i] = Array.from(k).join(',');
+      if (i !== undefined && typeof k !== 'number') keys[i] = Array.from(k).join(',');
     }
-    return this.predictCounts(counts, keys);
+    return this.predictCounts(this.counts(kept), keys);
+  }
+
+  /** Kept channels per group index, from kept counts or positions per group id (others: all). */
+  counts(kept: ReadonlyMap<string, number | ArrayLike<number>>): Int32Array {
+    const counts = Int32Array.from(this.sizes);
+    for (const [id, k] of kept) {
+      const i = this.index.get(id);
+      if (i !== undefined) counts[i] = typeof k === 'number' ? k : k.length;
+    }
+    return counts;
   }
 }
 

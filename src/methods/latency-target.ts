@@ -165,7 +165,9 @@ export async function cutToLatency(
     requested = Math.min(1, Math.max(0.01, requested * factor));
   }
   const predicted = best!.allocation.target?.achieved ?? 1;
-  const after = new Map(table.predictLayersFor(best!.allocation.kept).map((l) => [l.node, l.ms]));
+  const after = new Map(
+    table.predictLayers(costModel.counts(best!.allocation.kept)).map((l) => [l.node, l.ms]),
+  );
   const layers = Object.fromEntries(
     table
       .predictLayers(costModel.sizes)
