@@ -6,12 +6,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { analyzeChannels } from '../analysis/channel-groups.js';
-import { buildTrainingGraph } from '../autodiff/training-graph.js';
 import { gradientChannelSets } from '../criteria/gradient-stats.js';
 import { ArrayDataset } from '../data/array-dataset.js';
 import { BatchLoader } from '../data/batch-loader.js';
-import { planDnnl } from '../engine/dnnl/dnnl-engine.js';
-import { batch } from '../engine/dnnl/test-support/compare.js';
+import { gradientStatsStep } from '../engine/dnnl/test-support/compare.js';
 import { GraphBuilder } from '../ir/builder.js';
 import { createModel, type Model } from '../ir/model.js';
 import { type ChannelSet, measureChannelGradients } from '../measure/gradient-stats.js';
@@ -44,19 +42,8 @@ describe.skipIf(!addon)(`Group Fisher from training steps${skipReason}`, () => {
     const stream = sets.find((s) => s.taps.length >= 3);
     expect(stream).toBeDefined();
     const n = 10;
-    const o = { optimizer: { kind: 'sgd' } } as const;
-    const p = planDnnl({
-      model,
-      graph: buildTrainingGraph(model, o),
-      options: o,
-      threads: 1,
-      label: 't',
-      gradientStats: acc.values,
-    });
-    if ('reason' in p) throw new Error(p.reason);
-    const { x, labels } = batch(n, [3, 8, 8], 5, 11);
-    await p.engine.step({ x, dims: [n, 3, 8, 8], labels: Int32Array.from(labels) }, 0, 1);
-    acc.add(p.engine.readGradientStats());
+    const { stats: st, x, labels } = await gradientStatsStep(model, acc.values, n, [3, 8, 8], 5, 11);
+    acc.add(st);
     expect(acc.samples).toBe(n);
     const got = acc.take();
     expect(acc.samples).toBe(0);
@@ -107,7 +94,6 @@ describe.skipIf(!addon)(`Group Fisher from training steps${skipReason}`, () => {
       }
     }
     // Squaring the per-value sums separately would not give the coupled group's Fisher.
-    const st = p.engine.readGradientStats();
     const separate = Float64Array.from({ length: stream!.size }, (_, c) =>
       ['r0', 'r2'].reduce((sum, v) => sum + st.get(v)!.fisher[c]!, 0),
     );

@@ -4,7 +4,6 @@
 // independent, and the measurement pass runs BN in inference mode. Skipped when the addon is missing.
 
 import { describe, expect, it } from 'vitest';
-import { buildTrainingGraph } from '../../autodiff/training-graph.js';
 import { ArrayDataset } from '../../data/array-dataset.js';
 import { BatchLoader } from '../../data/batch-loader.js';
 import { GraphBuilder } from '../../ir/builder.js';
@@ -14,8 +13,7 @@ import { dnnlUnavailable, loadDnnl } from '../../runtime/dnnl.js';
 import { trainModel } from '../../train/trainer.js';
 import { PareError } from '../../util/errors.js';
 import type { ChannelGradientStats } from '../step-engine.js';
-import { planDnnl } from './dnnl-engine.js';
-import { batch } from './test-support/compare.js';
+import { batch, gradientStatsStep } from './test-support/compare.js';
 
 const addon = loadDnnl(1);
 const skipReason = addon ? '' : ` (skipped: ${dnnlUnavailable()})`;
@@ -54,19 +52,7 @@ describe.skipIf(!addon)(`dnnl engine gradient statistics${skipReason}`, () => {
   it('Fisher and Taylor sums per channel match the ORT measurement pass', async () => {
     const model = net();
     const n = 12;
-    const o = { optimizer: { kind: 'sgd' } } as const;
-    const p = planDnnl({
-      model,
-      graph: buildTrainingGraph(model, o),
-      options: o,
-      threads: 1,
-      label: 't',
-      gradientStats: values,
-    });
-    if ('reason' in p) throw new Error(p.reason);
-    const { x, labels } = batch(n, [3, 8, 8], 5, 3);
-    await p.engine.step({ x, dims: [n, 3, 8, 8], labels: Int32Array.from(labels) }, 0, 1);
-    const got = p.engine.readGradientStats();
+    const { stats: got } = await gradientStatsStep(model, values, n, [3, 8, 8], 5, 3);
     const sets: ChannelSet[] = values.map((v) => {
       const value = model.graph.value(v)!;
       const consumer = value.consumers[0]!;

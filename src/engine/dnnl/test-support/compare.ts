@@ -14,8 +14,9 @@ import { createModel, type Model } from '../../../ir/model.js';
 import { Tensor } from '../../../ir/tensor.js';
 import { type HostTensor, Session } from '../../../runtime/session.js';
 import { Rng } from '../../../util/rng.js';
+import type { ChannelGradientStats } from '../../step-engine.js';
 import { teacherRunner } from '../../teacher-runner.js';
-import { type DnnlEngineOptions, prepareDnnl } from '../dnnl-engine.js';
+import { type DnnlEngineOptions, planDnnl, prepareDnnl } from '../dnnl-engine.js';
 
 /**
  * Stem conv (bias), max-pool, grouped conv, depthwise conv + ReLU6 (Clip), avg-pool with padding,
@@ -157,4 +158,31 @@ export async function compare(
     bySlot[slot.input] = num / den;
   }
   return { worst, bySlot, losses, cosine: dot / Math.sqrt(na * nb) };
+}
+
+/**
+ * One SGD step at lr 0 of `model` on the dnnl engine (1 thread) over a seeded random batch of `n`
+ * (batch()), recording gradient statistics at `values`: the statistics, and the batch for an oracle.
+ */
+export async function gradientStatsStep(
+  model: Model,
+  values: readonly string[],
+  n: number,
+  shape: readonly [number, number, number],
+  classes: number,
+  seed: number,
+): Promise<{ stats: ReadonlyMap<string, ChannelGradientStats>; x: Float32Array; labels: number[] }> {
+  const o = { optimizer: { kind: 'sgd' } } as const;
+  const p = planDnnl({
+    model,
+    graph: buildTrainingGraph(model, o),
+    options: o,
+    threads: 1,
+    label: 't',
+    gradientStats: values,
+  });
+  if ('reason' in p) throw new Error(p.reason);
+  const { x, labels } = batch(n, shape, classes, seed);
+  await p.engine.step({ x, dims: [n, ...shape], labels: Int32Array.from(labels) }, 0, 1);
+  return { stats: p.engine.readGradientStats(), x, labels };
 }
