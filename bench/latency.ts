@@ -2,10 +2,12 @@
 // exported by Debian's PyTorch (random weights, BatchNorm kept, dynamic batch), pruned by the CLI
 // with default options at --target macs=0.5 (l1, --round-to auto) and at --target latency=0.5;
 // ONNX Runtime latency of original and pruned measured interleaved (rounds alternate the two
-// models; medians of per-round ratios), at batch 1 and 16, 2 threads, `--repeats` times, with the
-// load average before each. PyTorch's own latency of the original is the peer figure.
+// models; medians of per-round ratios, ratios of medians and each run's p90/p10 timing spread), at
+// batch 1 and 16, at each of `--threads` (1 and 2: on a small VM two threads run in two modes up to
+// 2× apart, one thread is steady), `--repeats` times, with the load average before each. PyTorch's
+// own latency of the original, at the same threads, is the peer figure.
 // Run: nice -n 10 npx tsx bench/latency.ts [--models resnet18,resnet50,mobilenet_v2] [--repeats 3]
-//      [--batches 1,16] [--latency-batches 1] [--out DIR (default $TMPDIR/pare-bench-latency)]
+//      [--batches 1,16] [--latency-batches 1] [--threads 1,2] [--out DIR (default $TMPDIR/pare-bench-latency)]
 
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '3' },
     batches: { type: 'string', default: '1,16' },
     'latency-batches': { type: 'string', default: '1' },
+    threads: { type: 'string', default: '1,2' },
     out: { type: 'string', default: join(tmpdir(), 'pare-bench-latency') },
   },
 });
@@ -38,7 +41,7 @@ const latencyBatches = values['latency-batches']
 const dir = values.out;
 mkdirSync(dir, { recursive: true });
 const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-const threads = 2;
+const threadCounts = values.threads.split(',').map(Number);
 const uptime = () => loadavg().map((x) => Math.round(x * 100) / 100);
 const log = (s: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${s}\n`);
 
@@ -80,8 +83,15 @@ const runnable = (file: string) => {
   return withDeclaredInterface(m, declaredInterface(m.graph));
 };
 
-async function ratios(a: string, b: string, batch: number) {
-  const out: { ratio: number; beforeMs: number; afterMs: number; load: number[] }[] = [];
+async function ratios(a: string, b: string, batch: number, threads: number) {
+  const out: {
+    ratio: number;
+    ratioOfMedians: number;
+    spread: number[];
+    beforeMs: number;
+    afterMs: number;
+    load: number[];
+  }[] = [];
   for (let i = 0; i < repeats; i++) {
     const load = uptime();
     const r = await compareLatency([runnable(a), runnable(b)], {
@@ -90,9 +100,16 @@ async function ratios(a: string, b: string, batch: number) {
       warmup: 2,
       runs: batch > 1 ? 9 : 31,
     });
-    out.push({ ratio: r.ratio[1]!, beforeMs: r.medianMs[0]!, afterMs: r.medianMs[1]!, load });
+    out.push({
+      ratio: r.ratio[1]!,
+      ratioOfMedians: r.medianMs[1]! / r.medianMs[0]!,
+      spread: [...r.spread],
+      beforeMs: r.medianMs[0]!,
+      afterMs: r.medianMs[1]!,
+      load,
+    });
     log(
-      `  batch ${batch}: ${r.medianMs[0]!.toFixed(1)} → ${r.medianMs[1]!.toFixed(1)} ms, ratio ${r.ratio[1]!.toFixed(3)} (load ${load.join(' ')})`,
+      `  batch ${batch}, ${threads} thread(s): ${r.medianMs[0]!.toFixed(1)} → ${r.medianMs[1]!.toFixed(1)} ms, ratio ${r.ratio[1]!.toFixed(3)}, spread ${r.spread.map((x) => x.toFixed(2)).join('/')} (load ${load.join(' ')})`,
     );
   }
   const rs = out.map((x) => x.ratio).sort((x, y) => x - y);
@@ -122,47 +139,59 @@ for (const name of models) {
   );
   const before = rep.before as { macs: number };
   const after = rep.after as { macs: number };
-  const macs: Record<string, unknown> = {};
-  for (const b of batches) macs[`batch${b}`] = await ratios(file, half, b);
-  const latency: Record<string, unknown> = {};
-  for (const b of latencyBatches) {
-    log(`${name}: prune --target latency=0.5 --latency-batch ${b}`);
-    const out = join(dir, `${name}.lat50.b${b}.onnx`);
-    const r = await cli(
-      'prune',
-      file,
-      '-o',
-      out,
-      '--target',
-      'latency=0.5',
-      '--input-shape',
-      '1x3x224x224',
-      '--latency-batch',
-      String(b),
-      '--threads',
-      String(threads),
-      '--latency-cache',
-      join(dir, 'cache'),
+  const perThreads: Record<string, unknown> = {};
+  for (const threads of threadCounts) {
+    const macs: Record<string, unknown> = {};
+    for (const b of batches) macs[`batch${b}`] = await ratios(file, half, b, threads);
+    const latency: Record<string, unknown> = {};
+    for (const b of latencyBatches) {
+      log(`${name}: prune --target latency=0.5 --latency-batch ${b} --threads ${threads}`);
+      const out = join(dir, `${name}.lat50.b${b}.t${threads}.onnx`);
+      const r = await cli(
+        'prune',
+        file,
+        '-o',
+        out,
+        '--target',
+        'latency=0.5',
+        '--input-shape',
+        '1x3x224x224',
+        '--latency-batch',
+        String(b),
+        '--threads',
+        String(threads),
+        '--latency-cache',
+        join(dir, 'cache'),
+      );
+      const lat = r.latency as Record<string, unknown>;
+      latency[`batch${b}`] = {
+        goal: 0.5,
+        prune: {
+          measured: lat.ratio,
+          predicted: lat.predictedRatio,
+          spread: lat.spread,
+          attempts: lat.attempts,
+          table: lat.table,
+        },
+        macsRatio: (r.after as { macs: number }).macs / before.macs,
+        remeasured: await ratios(file, out, b, threads),
+      };
+    }
+    log(`${name}: PyTorch peer, ${threads} thread(s)`);
+    const peer = JSON.parse(
+      execFileSync(python, ['-c', PEER, name, String(threads), batches.join(',')], { encoding: 'utf8' }),
     );
-    const lat = r.latency as Record<string, unknown>;
-    latency[`batch${b}`] = {
-      goal: 0.5,
-      prune: { measured: lat.ratio, predicted: lat.predictedRatio, attempts: lat.attempts, table: lat.table },
-      macsRatio: (r.after as { macs: number }).macs / before.macs,
-      remeasured: await ratios(file, out, b),
+    perThreads[`threads${threads}`] = {
+      macsTarget: macs,
+      latencyTarget: latency,
+      peer: { pytorchOriginalMs: peer.ms, torch: peer.torch },
     };
   }
-  log(`${name}: PyTorch peer`);
-  const peer = JSON.parse(
-    execFileSync(python, ['-c', PEER, name, String(threads), batches.join(',')], { encoding: 'utf8' }),
-  );
   const entry = {
     model: name,
     macsRatio: after.macs / before.macs,
     roundTo: rep.roundTo,
-    macsTarget: macs,
-    latencyTarget: latency,
-    peer: { pytorchOriginalMs: peer.ms, torch: peer.torch, threads },
+    ...perThreads,
   };
   result.push(entry);
   // Each model's figures as soon as they exist (a long run on a shared machine may be cut short).
@@ -176,7 +205,7 @@ console.log(
       cores: cpus().length,
       nchwcBlock: await nchwcBlock(),
       onnxruntime: ort,
-      threads,
+      threads: threadCounts,
       loadBefore: startLoad,
       loadAfter: uptime(),
       models: result,

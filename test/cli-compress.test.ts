@@ -95,13 +95,19 @@ describe('pare compress (CLI)', () => {
       '--batch',
       '16',
       '--json',
-      '--no-latency',
       '--engine',
       'standard',
       '--resume',
     );
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.out.at(-1)!).report.accuracy).toBe(report.accuracy);
+    const rerun = JSON.parse(again.out.at(-1)!).report;
+    expect(rerun.accuracy).toBe(report.accuracy);
+    // Without --no-latency the report carries the interleaved measurement, steadiness included.
+    expect(rerun.latency).toMatchObject({ batch: 1, providers: ['cpu'] });
+    expect(rerun.after.latencyMs).toBe(rerun.latency.afterMs);
+    expect(rerun.latency.slower).toBe(rerun.latency.ratio >= 1);
+    expect(rerun.latency.steady).toBe(rerun.latency.spread <= 1.5);
+    expect(again.err.includes('latency timings varied')).toBe(!rerun.latency.steady);
   }, 60_000);
 
   it('a bad recipe file is a clear error naming the field (exit 1)', async () => {

@@ -127,6 +127,11 @@ describe('pare prune: shapes, alignment and latency', () => {
     expect(lat.slower).toBe(lat.ratio >= 1);
     if (lat.slower) expect(r.err).toMatch(/warning: the pruned model is SLOWER/);
     else expect(r.err).not.toMatch(/SLOWER/);
+    // Unsteady timings (shared cores) are flagged, with the spread that made them so.
+    expect(lat.spread).toBeGreaterThanOrEqual(1);
+    expect(lat.steady).toBe(lat.spread <= 1.5);
+    if (lat.steady) expect(r.err).not.toMatch(/latency timings varied/);
+    else expect(r.err).toMatch(/note: latency timings varied .*× between runs .*--threads 1/);
   }, 60_000);
 
   it('--target latency=F cuts on the per-layer table, measures, reports predicted against measured, caches the table', async () => {

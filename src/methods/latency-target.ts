@@ -8,7 +8,7 @@ import type { Allocation } from '../allocate/allocate.js';
 import { LatencyModel } from '../allocate/latency-model.js';
 import type { CostModel } from '../analysis/cost-model.js';
 import type { Model } from '../ir/model.js';
-import { compareLatency, measureLatency } from '../runtime/latency.js';
+import { compareLatency, measureLatency, UNSTEADY_SPREAD } from '../runtime/latency.js';
 import { cpuModel } from '../runtime/nchwc-block.js';
 import { PareError } from '../util/errors.js';
 import type { CountEvent, EventSink, StatusEvent } from '../util/events.js';
@@ -53,6 +53,13 @@ export interface LatencyReport {
   /** The pruned model is not faster than the original. */
   readonly slower: boolean;
   readonly rounds: number;
+  /**
+   * The larger of the two models' p90 / p10 timing spreads, and whether it is under 1.5. Unsteady
+   * timings (shared cores: two modes up to 2× apart) make the ratio unreliable; one thread is
+   * steadier on such machines.
+   */
+  readonly spread: number;
+  readonly steady: boolean;
   /** Latency targets: the goal as a fraction of the original, the table's prediction and the attempts. */
   readonly goal?: number;
   readonly met?: boolean;
@@ -91,6 +98,7 @@ export async function measurePair(
   }
   const r = await compareLatency([original, pruned], { ...session, warmup: 2, runs: rounds });
   const ratio = r.ratio[1]!;
+  const spread = Math.max(...r.spread);
   return {
     batch,
     threads: r.threads,
@@ -101,6 +109,8 @@ export async function measurePair(
     ratio,
     slower: ratio >= 1,
     rounds,
+    spread,
+    steady: spread <= UNSTEADY_SPREAD,
   };
 }
 

@@ -52,6 +52,8 @@ export interface InterleavedLatency {
   readonly medianMs: readonly number[];
   /** Median over rounds of each model's time divided by the first model's time in the same round. */
   readonly ratio: readonly number[];
+  /** Each model's p90 / p10 over the rounds (timingSpread): near 1 when its timings are steady. */
+  readonly spread: readonly number[];
   readonly rounds: number;
   readonly batch: number;
   readonly threads: number | 'default';
@@ -92,6 +94,7 @@ export async function compareLatency(
     return {
       medianMs: times.map(median),
       ratio: times.map((t) => median(t.map((x, r) => x / times[0]![r]!))),
+      spread: times.map(timingSpread),
       rounds,
       batch,
       threads: options.threads ?? 'default',
@@ -100,3 +103,18 @@ export async function compareLatency(
     for (const s of sessions) await s.release();
   }
 }
+
+/**
+ * p90 / p10 of a set of timings. Steady timings give about 1.1; a machine whose cores are shared
+ * (a VM's vCPUs scheduled on one physical core part of the time) gives two modes, one of them up
+ * to twice the other at 2 threads, and a spread of 2 or more: no single ratio is reliable then.
+ */
+export function timingSpread(times: readonly number[]): number {
+  if (times.length === 0) return 1;
+  const s = [...times].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+  return at(0.1) > 0 ? at(0.9) / at(0.1) : 1;
+}
+
+/** Spread above which a latency comparison is flagged unreliable. */
+export const UNSTEADY_SPREAD = 1.5;

@@ -8,16 +8,16 @@ import { compressModel } from '../../methods/compress.js';
 import { type CompressRecipe, readRecipe } from '../../methods/compress-recipe.js';
 import { compressMethodNames, compressRecipe } from '../../methods/compress-recipes.js';
 import type { CompressEvent, CompressResult } from '../../methods/compress-types.js';
+import { measurePair } from '../../methods/latency-target.js';
 import { readModel } from '../../onnx/read.js';
 import { writeModel } from '../../onnx/write.js';
-import { compareLatency } from '../../runtime/latency.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { writeFileAtomic } from '../../util/atomic-write.js';
 import { PareError } from '../../util/errors.js';
 import { type CompressFlagValues, compressFlags } from '../compress-table.js';
 import { calibrationLoader, loadData, recordPreprocess } from '../data-options.js';
 import { addFlags, optionsOf, readFlags } from '../flags.js';
-import { formatPercent, renderSizeTable } from '../format.js';
+import { formatPercent, renderSizeTable, unsteadyLatencyNote } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { formatEta, ProgressLine } from '../progress.js';
@@ -92,16 +92,8 @@ export function compressCommand(io: CliIO): Command {
     recordPreprocess(result.model, train.preprocess);
     // Original and result interleaved, so a load change on a shared machine hits both alike.
     const measured = opts.latency
-      ? await compareLatency([model, result.model], {
-          batch: 1,
-          warmup: 3,
-          runs: 20,
-          ...(threads ? { threads } : {}),
-        })
+      ? await measurePair(model, result.model, { batch: 1, rounds: 20, ...(threads ? { threads } : {}) })
       : undefined;
-    const latency = measured
-      ? { before: measured.medianMs[0]!, after: measured.medianMs[1]!, ratio: measured.ratio[1]! }
-      : {};
     writeModel(result.model, opts.output);
     if (opts.planOut) await writePlan(opts.planOut, result.plan);
     const report = {
@@ -119,20 +111,27 @@ export function compressCommand(io: CliIO): Command {
       before: {
         params: result.before.params,
         macs: result.before.macs,
-        ...(latency.before ? { latencyMs: latency.before } : {}),
+        ...(measured ? { latencyMs: measured.beforeMs } : {}),
       },
       after: {
         params: result.after.params,
         macs: result.after.macs,
-        ...(latency.after ? { latencyMs: latency.after } : {}),
+        ...(measured ? { latencyMs: measured.afterMs } : {}),
       },
       accuracy: result.stages.at(-1)?.accuracy ?? null,
+      latency: measured ?? null,
       verify: result.verify ? { passed: result.verify.passed, maxAbsDiff: result.verify.maxAbsDiff } : null,
       stages: result.stages,
       seconds: result.seconds,
       recipe,
     };
     if (opts.report) writeFileAtomic(opts.report, `${JSON.stringify(report, null, 2)}\n`);
+    // Never write a slower model quietly (stderr, so also beside --json; `latency.slower` in the report).
+    if (measured && !measured.steady) io.err(unsteadyLatencyNote(measured));
+    if (measured?.slower)
+      io.err(
+        `warning: the pruned model is SLOWER than the original: ${measured.beforeMs.toFixed(2)} → ${measured.afterMs.toFixed(2)} ms (${formatPercent(measured.ratio)}) at batch 1; use --round-to auto (the default) or a multiple of ONNX Runtime's channel block`,
+      );
     if (opts.json) {
       io.out(JSON.stringify({ kind: 'report', report }));
       return;
@@ -141,12 +140,12 @@ export function compressCommand(io: CliIO): Command {
       renderSizeTable(
         report.before,
         report.after,
-        latency.before !== undefined && latency.after !== undefined
+        measured
           ? {
               label: 'latency (ms, batch 1)',
-              before: latency.before,
-              after: latency.after,
-              ratio: latency.ratio,
+              before: measured.beforeMs,
+              after: measured.afterMs,
+              ratio: measured.ratio,
             }
           : undefined,
       ),
@@ -154,11 +153,6 @@ export function compressCommand(io: CliIO): Command {
     if (result.verify) io.out(`verified: ${describeVerification(result.verify)}`);
     if (result.adversarialSkipped)
       io.err(`warning: ${recipe.name}'s adversarial term did not run: ${result.adversarialSkipped}`);
-    // Never write a slower model quietly.
-    if (latency.ratio !== undefined && latency.ratio >= 1)
-      io.err(
-        `warning: the pruned model is SLOWER than the original: ${latency.before!.toFixed(2)} → ${latency.after!.toFixed(2)} ms (${formatPercent(latency.ratio)}) at batch 1; use --round-to auto (the default) or a multiple of ONNX Runtime's channel block`,
-      );
     io.out(
       `${recipe.name} (${result.engine}): test acc ${report.accuracy === null ? 'n/a' : formatPercent(report.accuracy)}, ${result.seconds.toFixed(0)} s; wrote ${opts.output}${opts.planOut ? `, plan ${opts.planOut}` : ''}${opts.report ? `, report ${opts.report}` : ''}`,
     );

@@ -12,7 +12,7 @@ import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
 import { calibrationLoader, loadData, resolvePreprocess } from '../data-options.js';
 import { addFlags, optionsOf, readFlags } from '../flags.js';
-import { formatPercent, renderSizeTable, renderTable } from '../format.js';
+import { formatPercent, renderSizeTable, renderTable, unsteadyLatencyNote } from '../format.js';
 import type { CliIO } from '../io.js';
 import { checkOutputPaths } from '../output-paths.js';
 import { ProgressLine, renderEvents, withProgress } from '../progress.js';
@@ -100,6 +100,7 @@ export function pruneCommand(io: CliIO): Command {
       roundTo: result.roundTo,
       latency: lat ?? null,
     };
+    if (lat && !lat.steady) io.err(unsteadyLatencyNote(lat));
     // Never write a slower model quietly: a warning line, and `latency.slower` in the JSON.
     if (lat?.slower)
       io.err(
