@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { timingSpread, UNSTEADY_SPREAD } from './latency.js';
+import { interleavedSessionOptions, timingSpread, UNSTEADY_SPREAD } from './latency.js';
 
 describe('timingSpread', () => {
   it('is near 1 for steady timings and flags two modes 2× apart (a VM whose vCPUs share a core)', () => {
@@ -13,5 +13,16 @@ describe('timingSpread', () => {
     expect(timingSpread(bimodal)).toBeGreaterThan(UNSTEADY_SPREAD);
     expect(timingSpread([])).toBe(1);
     expect(timingSpread([5])).toBe(1);
+  });
+});
+
+describe('interleavedSessionOptions', () => {
+  it("turns ORT's intra-op spinning off for models timed in turn, keeping the caller's options", () => {
+    const o = interleavedSessionOptions({ threads: 2, providers: ['cpu'] });
+    expect(o).toMatchObject({ threads: 2, providers: ['cpu'] });
+    expect(o.extra).toEqual({ extra: { session: { intra_op: { allow_spinning: '0' } } } });
+    // A caller's own extra options win over the default.
+    const mine = { extra: { session: { intra_op: { allow_spinning: '1' } } } };
+    expect(interleavedSessionOptions({ extra: mine }).extra).toEqual(mine);
   });
 });

@@ -60,6 +60,19 @@ export interface InterleavedLatency {
 }
 
 /**
+ * Session options for models timed in turn in one process: ONNX Runtime's intra-op spinning off.
+ * With it on (ORT's default) a session's worker threads keep spinning after each run, so while the
+ * next model runs the previous one's workers hold a core: on 2 cores two threads then ran ResNet-18
+ * at one thread's speed in most rounds (33 against 17–19 ms, spread 2.6); with it off 18.4–23 ms,
+ * spread 1.1. Options the caller gives win.
+ */
+export function interleavedSessionOptions(options: SessionOptions): SessionOptions {
+  // ORT's session config entries ride in its `extra` option (flattened to session.intra_op.allow_spinning).
+  const config = { extra: { session: { intra_op: { allow_spinning: '0' } } } };
+  return { ...options, extra: { ...config, ...(options.extra ?? {}) } };
+}
+
+/**
  * Latency of several models measured together: one session each, then rounds that run every model
  * once in turn, so a load change on a shared machine hits all of them alike. Ratios are taken per
  * round (against the first model) before the median, which cancels slow drifts.
@@ -71,7 +84,7 @@ export async function compareLatency(
   const batch = options.batch ?? 1;
   const sessions: Session[] = [];
   try {
-    for (const m of models) sessions.push(await Session.create(m, options));
+    for (const m of models) sessions.push(await Session.create(m, interleavedSessionOptions(options)));
     const feeds = models.map((m) => sampleFeeds(m.graph, batch));
     for (let i = 0; i < (options.warmup ?? 3); i++)
       for (const [j, s] of sessions.entries()) await s.run(feeds[j]!);
