@@ -82,7 +82,7 @@ export function renderSizeTable(
 /** The note printed when a latency comparison's timings were too unsteady for its ratio to mean much. */
 export function unsteadyLatencyNote(lat: { spread: number; threads: number | 'default' }): string {
   return (
-    `note: latency timings varied ${lat.spread.toFixed(1)}× between runs (p90/p10, ${lat.threads} threads), so the ratio above is unreliable; ` +
-    'on a machine whose cores are shared (a small VM) measure with --threads 1, whose timings are steadier'
+    `note: latency timings varied ${lat.spread.toFixed(1)}× between runs (p90/p10, ${lat.threads} threads), so the ratio above is unreliable: ` +
+    'other work held a core part of the time; measure on an idle machine, or with --threads 1, whose timings are steadier'
   );
 }

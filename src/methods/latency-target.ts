@@ -56,8 +56,8 @@ export interface LatencyReport {
   readonly rounds: number;
   /**
    * The larger of the two models' p90 / p10 timing spreads, and whether it is under 1.5. Unsteady
-   * timings (shared cores: two modes up to 2× apart) make the ratio unreliable; one thread is
-   * steadier on such machines.
+   * timings (other work holding a core part of the time: two modes up to 2× apart) make the ratio
+   * unreliable; one thread is steadier on a busy machine.
    */
   readonly spread: number;
   readonly steady: boolean;

@@ -118,9 +118,10 @@ export async function compareLatency(
 }
 
 /**
- * p90 / p10 of a set of timings. Steady timings give about 1.1; a machine whose cores are shared
- * (a VM's vCPUs scheduled on one physical core part of the time) gives two modes, one of them up
- * to twice the other at 2 threads, and a spread of 2 or more: no single ratio is reliable then.
+ * p90 / p10 of a set of timings. Steady timings give about 1.1; other work holding a core part of
+ * the time (another process, or before interleavedSessionOptions another session's spinning ORT
+ * workers) gives two modes, one up to twice the other at 2 threads on 2 cores, and a spread of 2 or
+ * more: no single ratio is reliable then.
  */
 export function timingSpread(times: readonly number[]): number {
   if (times.length === 0) return 1;
