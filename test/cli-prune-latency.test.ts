@@ -132,6 +132,30 @@ describe('pare prune: shapes, alignment and latency', () => {
     expect(lat.steady).toBe(lat.spread <= 1.5);
     if (lat.steady) expect(r.err).not.toMatch(/latency timings varied/);
     else expect(r.err).toMatch(/note: latency timings varied .*× between runs .*--threads 1/);
+    // --ratio is not a MACs target: no note comparing the two.
+    expect(r.err).not.toMatch(/of the MACs but/);
+  }, 60_000);
+
+  it('a MACs target whose latency did not follow says so, and points at --target latency=F', async () => {
+    const r = await cli(
+      'prune',
+      model,
+      '-o',
+      join(dir, 'macs-lat.onnx'),
+      '--target',
+      'macs=0.5',
+      '--threads',
+      '1',
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const rep = JSON.parse(r.out);
+    const lat = rep.latency;
+    const kept = rep.after.macs / rep.before.macs;
+    expect(kept).toBeGreaterThan(0.3);
+    expect(kept).toBeLessThan(0.7);
+    const lagging = lat.steady && !lat.slower && lat.ratio > kept / 0.9;
+    expect(/of the MACs but .* of the latency .*--target latency=F/.test(r.err)).toBe(lagging);
   }, 60_000);
 
   it('--target latency=F cuts on the per-layer table, measures, reports predicted against measured, caches the table', async () => {

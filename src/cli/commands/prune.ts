@@ -101,6 +101,12 @@ export function pruneCommand(io: CliIO): Command {
       latency: lat ?? null,
     };
     if (lat && !lat.steady) io.err(unsteadyLatencyNote(lat));
+    // A MACs cut whose time did not follow (speed-up under 0.9× the MACs reduction) says where to go.
+    const macsKept = result.after.macs / result.before.macs;
+    if (lat?.steady && target.kind === 'macs' && !lat.slower && lat.ratio > macsKept / 0.9)
+      io.err(
+        `note: the cut keeps ${formatPercent(macsKept)} of the MACs but ${formatPercent(lat.ratio)} of the latency (batch ${lat.batch}, ${lat.threads} threads); --target latency=F cuts where the time is`,
+      );
     // Never write a slower model quietly: a warning line, and `latency.slower` in the JSON.
     if (lat?.slower)
       io.err(
