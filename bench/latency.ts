@@ -3,9 +3,9 @@
 // with default options at --target macs=0.5 (l1, --round-to auto) and at --target latency=0.5;
 // ONNX Runtime latency of original and pruned measured interleaved (rounds alternate the two
 // models; medians of per-round ratios, ratios of medians and each run's p90/p10 timing spread), at
-// batch 1 and 16, at each of `--threads` (1 and 2: on a small VM two threads run in two modes up to
-// 2× apart, one thread is steady), `--repeats` times, with the load average before each. PyTorch's
-// own latency of the original, at the same threads, is the peer figure.
+// batch 1 and 16, at each of `--threads` (1 and 2: a 2-thread ratio also shows how well the pruned
+// model's smaller layers parallelise), `--repeats` times, with the load average before each.
+// PyTorch's own latency of the original, at the same threads, is the peer figure.
 // Run: nice -n 10 npx tsx bench/latency.ts [--models resnet18,resnet50,mobilenet_v2] [--repeats 3]
 //      [--batches 1,16] [--latency-batches 1] [--threads 1,2] [--out DIR (default $TMPDIR/pare-bench-latency)]
 
