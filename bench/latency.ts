@@ -1,6 +1,8 @@
 // Latency acceptance of `pare prune` (issue 12): torchvision ResNet-18, ResNet-50 and MobileNetV2
 // exported by Debian's PyTorch (random weights, BatchNorm kept, dynamic batch), pruned by the CLI
-// with default options at --target macs=0.5 (l1, --round-to auto) and at --target latency=0.5;
+// with default options at --target macs=0.5 (l1, --round-to auto, latency-aware: the layer table
+// is timed at ORT's default threads) and at --target latency=0.5; the same MACs target ranked by
+// score alone (--no-latency: no table, so the plain global order) at batch 1 beside it;
 // ONNX Runtime latency of original and pruned measured interleaved (rounds alternate the two
 // models; medians of per-round ratios, ratios of medians and each run's p90/p10 timing spread), at
 // batch 1 and 16, at each of `--threads` (1 and 2: a 2-thread ratio also shows how well the pruned
@@ -126,11 +128,14 @@ for (const name of models) {
   }
   log(`${name}: prune --target macs=0.5`);
   const half = join(dir, `${name}.macs50.onnx`);
-  const rep = await cli(
+  const rep = await cli('prune', file, '-o', half, '--target', 'macs=0.5', '--input-shape', '1x3x224x224');
+  // The same target ranked by score alone (the cut before latency-aware MACs targets), for batch 1.
+  const byScore = join(dir, `${name}.macs50.score.onnx`);
+  await cli(
     'prune',
     file,
     '-o',
-    half,
+    byScore,
     '--target',
     'macs=0.5',
     '--input-shape',
@@ -143,6 +148,7 @@ for (const name of models) {
   for (const threads of threadCounts) {
     const macs: Record<string, unknown> = {};
     for (const b of batches) macs[`batch${b}`] = await ratios(file, half, b, threads);
+    macs.batch1ByScore = await ratios(file, byScore, 1, threads);
     const latency: Record<string, unknown> = {};
     for (const b of latencyBatches) {
       log(`${name}: prune --target latency=0.5 --latency-batch ${b} --threads ${threads}`);
@@ -191,6 +197,7 @@ for (const name of models) {
     model: name,
     macsRatio: after.macs / before.macs,
     roundTo: rep.roundTo,
+    latencyAware: rep.latencyAware,
     ...perThreads,
   };
   result.push(entry);

@@ -11,6 +11,8 @@ import { tempDir } from './helpers/tmp.js';
 
 const dir = tempDir();
 const cache = join(dir, 'cache');
+// The MACs-target tests time the same layers: their own cache, so the latency-target test measures.
+const macsCache = join(dir, 'cache-macs');
 // A dynamic batch ('N'), as PyTorch exports with dynamic_axes.
 const model = join(dir, 'r20.onnx');
 writeModel(buildZooModel('resnet20', { inputShape: [3, 32, 32], classes: 10, seed: 1 }), model);
@@ -146,6 +148,8 @@ describe('pare prune: shapes, alignment and latency', () => {
       'macs=0.5',
       '--threads',
       '1',
+      '--latency-cache',
+      macsCache,
       '--json',
     );
     expect(r.code).toBe(0);
@@ -157,6 +161,31 @@ describe('pare prune: shapes, alignment and latency', () => {
     const lagging = lat.steady && !lat.slower && lat.ratio > kept / 0.9;
     expect(/of the MACs but .* of the latency .*--target latency=F/.test(r.err)).toBe(lagging);
   }, 60_000);
+
+  it('a MACs target weighs the per-layer table (latency-aware); --no-latency-aware ranks by score alone', async () => {
+    const args = ['--target', 'macs=0.5', '--threads', '1', '--latency-cache', macsCache];
+    const r = await cli('prune', model, '-o', join(dir, 'aware.onnx'), ...args);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /latency-aware cut \(layer time per MAC weighed, w [\d.]+\): predicted latency .*by score alone; measured/,
+    );
+    const rep = JSON.parse((await cli('prune', model, '-o', join(dir, 'aware.onnx'), ...args, '--json')).out);
+    const aware = rep.latencyAware;
+    expect(aware.ladder.map((t: { weight: number }) => t.weight)).toEqual([0, 0.25, 0.5, 1, 2, 4]);
+    expect(aware.ladder[0].predicted).toBe(aware.predictedByScore);
+    expect(aware.predicted).toBeLessThanOrEqual(aware.predictedByScore);
+    expect(rep.target.met).toBe(true);
+    // The report compares the table's prediction for the chosen plan with the measured ratio.
+    expect(rep.latency.predictedRatio).toBe(aware.predicted);
+    expect(rep.latency.table.source).toBe('cache');
+    const plain = JSON.parse(
+      (await cli('prune', model, '-o', join(dir, 'plain.onnx'), ...args, '--no-latency-aware', '--json')).out,
+    );
+    expect(plain.latencyAware).toBeUndefined();
+    expect(plain.latency.predictedRatio).toBeUndefined();
+    // The plain plan is the ladder's weight 0: the same MACs.
+    expect(plain.after.macs / plain.before.macs).toBeCloseTo(aware.ladder[0].achieved, 9);
+  }, 120_000);
 
   it('--target latency=F cuts on the per-layer table, measures, reports predicted against measured, caches the table', async () => {
     const args = ['--target', 'latency=0.6', '--threads', '1', '--latency-cache', cache, '--json'];

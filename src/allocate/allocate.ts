@@ -10,6 +10,7 @@ import { PareError } from '../util/errors.js';
 import { type AllocationConstraints, type Frozen, type GroupLimits, resolveLimits } from './constraints.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
 import { keepTop } from './keep-top.js';
+import { type LatencyAwareReport, type LatencyPredictor, searchLatencyAware } from './latency-aware.js';
 import type { LatencyModel } from './latency-model.js';
 import { compilePattern } from './name-pattern.js';
 import type { SensitivityCurves } from './sensitivity-curves.js';
@@ -39,6 +40,11 @@ export type AllocationTarget =
       readonly curves?: SensitivityCurves;
       /** Accepted relative error of the kept cost (default 0.01: ±1 % of fraction·cost). */
       readonly tolerance?: number;
+      /**
+       * With the global search: weigh each group's measured time per MAC (latency-aware.ts), so
+       * that the cut at this MACs fraction is as fast as the table predicts it can be.
+       */
+      readonly latency?: LatencyPredictor;
     }
   /**
    * Keep `fraction` of the predicted latency of the tabled layers (LatencyModel: per-layer times
@@ -65,6 +71,8 @@ export interface Allocation {
   readonly frozen: ReadonlyMap<string, Frozen>;
   /** For macs/params targets: what was reached, and why not closer when the target was missed. */
   readonly target: TargetReport | undefined;
+  /** Latency-aware MACs/params targets: the weight chosen and the predicted latency it bought. */
+  readonly latencyAware?: LatencyAwareReport;
 }
 
 export interface AllocateOptions extends AllocationConstraints {
@@ -90,6 +98,7 @@ export function allocate(
   const limits = resolveLimits(analysis.groups, new Set(scores.keys()), options);
   const model = options.costModel ?? CostModel.build(graph, analysis);
   let report: TargetReport | undefined;
+  let latencyAware: LatencyAwareReport | undefined;
   let counts: Int32Array;
   switch (target.kind) {
     case 'uniform':
@@ -123,6 +132,11 @@ export function allocate(
     case 'macs':
     case 'params':
     case 'latency': {
+      if (target.kind !== 'latency' && target.latency && (target.search ?? 'global') === 'global') {
+        const r = searchLatencyAware(limits, scores, model, target, options.roundTo ?? 1, target.latency);
+        [counts, report, latencyAware] = [r.counts, r.report, r.aware];
+        break;
+      }
       const r = searchTarget(
         limits,
         scores,
@@ -143,7 +157,15 @@ export function allocate(
   const plan = createPlan(graph, Object.fromEntries([...kept].map(([id, k]) => [id, [...k]])));
   const frozen = new Map<string, Frozen>();
   for (const l of limits) if (l.frozen) frozen.set(l.group.id, l.frozen);
-  return { plan, kept, base: model.base, predicted: model.predictCounts(counts), frozen, target: report };
+  return {
+    plan,
+    kept,
+    base: model.base,
+    predicted: model.predictCounts(counts),
+    frozen,
+    target: report,
+    ...(latencyAware ? { latencyAware } : {}),
+  };
 }
 
 /** Kept counts when group i loses ⌊ratio_i·n⌋ channels, bounded by its limits. */

@@ -7,7 +7,7 @@ import type { CostModel } from '../analysis/cost-model.js';
 import { PareError } from '../util/errors.js';
 import type { GroupLimits } from './constraints.js';
 import { globalSequence, keptFromPrefix } from './global-order.js';
-import type { LatencyModel } from './latency-model.js';
+import type { LatencyPredictor } from './latency-aware.js';
 import { countsAtThreshold, type SensitivityCurves } from './sensitivity-curves.js';
 
 export interface TargetReport {
@@ -42,7 +42,7 @@ export function searchTarget(
   model: CostModel,
   target: TargetSpec,
   roundTo = 1,
-  latency?: LatencyModel,
+  latency?: LatencyPredictor,
 ): { counts: Int32Array; report: TargetReport } {
   const metric = target.kind;
   const tolerance = target.tolerance ?? 0.01;

@@ -216,6 +216,12 @@ export const pruneFlags = {
     schema: switchOn,
   },
   latency: { flags: '--no-latency', help: 'skip the ONNX Runtime latency measurement', schema: switchOff },
+  latencyAware: {
+    option: 'latencyAware',
+    flags: '--no-latency-aware',
+    help: "under a macs target, rank channels by score alone (default: also weigh each layer's measured time per MAC, so the cut is as fast as its MACs say)",
+    schema: switchOff,
+  },
   latencyBatch: {
     flags: '--latency-batch <n>',
     help: 'batch size latency is measured (and latency targets met) at',

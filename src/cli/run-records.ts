@@ -140,6 +140,7 @@ export function pruneRunRecord(
       m.accuracy?.loss?.after,
     ),
     target: r.allocation.target ?? null,
+    ...(r.allocation.latencyAware ? { latencyAware: r.allocation.latencyAware } : {}),
     layers: layerRecords(r.before, r.after, r.latency?.layers),
     groups: r.analysis.groups.map((g) => ({
       id: g.id,

@@ -157,21 +157,7 @@ export async function cutToLatency(
   },
   onEvent?: EventSink<StatusEvent | CountEvent>,
 ): Promise<{ allocation: Allocation; latency: LatencyReport }> {
-  const status = (text: string) => onEvent?.({ kind: 'status', text });
-  status('timing layers on the target runtime (per-layer latency table)');
-  const table = await LatencyModel.build(costModel, {
-    ...(onEvent
-      ? {
-          onLayer: (done: number, total: number) =>
-            onEvent({ kind: 'count', what: 'layers timed', done, total }),
-        }
-      : {}),
-    batch: options.batch ?? 1,
-    ...(options.threads ? { threads: options.threads } : {}),
-    ...(options.providers ? { providers: options.providers } : {}),
-    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
-    roundTo,
-  });
+  const table = await latencyModel(costModel, roundTo, options, onEvent);
   let fraction: number;
   if (goal.kind === 'latency') fraction = goal.fraction;
   else {
@@ -184,6 +170,7 @@ export async function cutToLatency(
       `latency target: ${goal.kind === 'latency-ms' ? `${goal.ms} ms is ${fraction.toFixed(3)} of the original's latency` : `fraction ${fraction}`}; expected a fraction in (0, 1]`,
       { notes: ['latency=0.5 asks for half the original latency; latency-ms=X must be below the original'] },
     );
+  const status = (text: string) => onEvent?.({ kind: 'status', text });
   const tolerance = goal.tolerance ?? 0.03;
   const attempts: LatencyAttempt[] = [];
   let best: { allocation: Allocation; measured: Omit<LatencyReport, 'goal' | 'met'> } | undefined;
@@ -199,31 +186,65 @@ export async function cutToLatency(
     requested = nextRequest(attempts, fraction);
   }
   const predicted = best!.allocation.target?.achieved ?? 1;
-  const after = new Map(
-    table.predictLayers(costModel.counts(best!.allocation.kept)).map((l) => [l.node, l.ms]),
-  );
-  const layers = Object.fromEntries(
-    table
-      .predictLayers(costModel.sizes)
-      .map((l) => [l.node, { before: l.ms, after: after.get(l.node) ?? 0 }]),
-  );
   return {
     allocation: best!.allocation,
     latency: {
       ...best!.measured,
       goal: fraction,
       met: Math.abs(best!.measured.ratio - fraction) <= tolerance * fraction,
-      predictedRatio: predicted,
-      predictedMs: predicted * best!.measured.beforeMs,
+      ...predictedLatency(table, costModel, best!.allocation, predicted, best!.measured.beforeMs),
       attempts,
-      layers,
-      table: {
-        source: table.table.source,
-        file: table.table.file,
-        layers: table.layers.total,
-        distinct: table.layers.distinct,
-        seconds: table.table.seconds,
-      },
+    },
+  };
+}
+
+/** Time the model's layers on the target runtime, or read the cached table. */
+export async function latencyModel(
+  costModel: CostModel,
+  roundTo: number,
+  options: LatencyOptions,
+  onEvent?: EventSink<StatusEvent | CountEvent>,
+): Promise<LatencyModel> {
+  onEvent?.({ kind: 'status', text: 'timing layers on the target runtime (per-layer latency table)' });
+  return LatencyModel.build(costModel, {
+    ...(onEvent
+      ? {
+          onLayer: (done: number, total: number) =>
+            onEvent({ kind: 'count', what: 'layers timed', done, total }),
+        }
+      : {}),
+    batch: options.batch ?? 1,
+    ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.providers ? { providers: options.providers } : {}),
+    ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}),
+    roundTo,
+  });
+}
+
+/** The table's side of a latency report: predicted ratio and ms, per-layer times, the table itself. */
+export function predictedLatency(
+  table: LatencyModel,
+  costModel: CostModel,
+  allocation: Allocation,
+  predictedRatio: number,
+  beforeMs: number,
+): Pick<LatencyReport, 'predictedRatio' | 'predictedMs' | 'layers' | 'table'> {
+  const after = new Map(table.predictLayers(costModel.counts(allocation.kept)).map((l) => [l.node, l.ms]));
+  const layers = Object.fromEntries(
+    table
+      .predictLayers(costModel.sizes)
+      .map((l) => [l.node, { before: l.ms, after: after.get(l.node) ?? 0 }]),
+  );
+  return {
+    predictedRatio,
+    predictedMs: predictedRatio * beforeMs,
+    layers,
+    table: {
+      source: table.table.source,
+      file: table.table.file,
+      layers: table.layers.total,
+      distinct: table.layers.distinct,
+      seconds: table.table.seconds,
     },
   };
 }

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { type Allocation, type AllocationTarget, allocate } from '../allocate/allocate.js';
 import type { AllocationConstraints } from '../allocate/constraints.js';
+import type { LatencyModel } from '../allocate/latency-model.js';
 import { analyzeChannels } from '../analysis/channel-groups.js';
 import type { ChannelAnalysis } from '../analysis/channel-types.js';
 import { CostModel } from '../analysis/cost-model.js';
@@ -40,7 +41,9 @@ import {
   type LatencyGoal,
   type LatencyOptions,
   type LatencyReport,
+  latencyModel,
   measurePair,
+  predictedLatency,
   runnable,
 } from './latency-target.js';
 import { type RecipeName, recipeNames, withRecipe } from './recipes.js';
@@ -87,6 +90,12 @@ export interface PruneOptions extends Omit<AllocationConstraints, 'roundTo'> {
   readonly roundTo?: number | 'auto';
   /** Measure latency before and after (and where to cache the per-layer table of latency targets). */
   readonly latency?: LatencyOptions;
+  /**
+   * With `latency` and a MACs target searched globally: time the layers (cached table) and weigh
+   * each group's time per MAC, so that the cut is as fast as its MACs say (allocate/latency-aware.ts).
+   * Default true; false ranks by score alone.
+   */
+  readonly latencyAware?: boolean;
   /**
    * The input/output types declared by the file, before --input-shape fixed dims for analysis: the
    * result gets them back (dynamic dims stay dynamic) unless `fixShape`, and latency runs with them.
@@ -201,6 +210,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   let allocation: Allocation;
   let pruned: Graph;
   let latency: LatencyReport | undefined;
+  let awareTable: { table: LatencyModel; predicted: number } | undefined;
   const goal = options.target;
   if (goal.kind === 'latency' || goal.kind === 'latency-ms') {
     if (options.ga)
@@ -236,7 +246,19 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
       }
       target = { kind: 'criterion', keep: importance.suggestedKeep };
     } else target = goal;
+    let table: LatencyModel | undefined;
+    if (
+      target.kind === 'macs' &&
+      (target.search ?? 'global') === 'global' &&
+      options.latency &&
+      options.latencyAware !== false
+    ) {
+      table = await latencyModel(costModel, roundTo, options.latency, options.onEvent);
+      target = { ...target, latency: table };
+    }
     ({ allocation, graph: pruned } = cut(target));
+    if (table && allocation.latencyAware)
+      awareTable = { table, predicted: allocation.latencyAware.predicted };
     if (options.ga) ({ allocation, graph: pruned } = await gaCut(m, analysis, allocation, options, label));
   }
   const after = computeCosts(pruned);
@@ -278,6 +300,13 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   if (!latency && options.latency) {
     status('measuring latency (original and pruned, interleaved)');
     latency = await measurePair(original, runnable(result, options.declared), options.latency);
+    if (awareTable) {
+      const { table, predicted } = awareTable;
+      latency = {
+        ...latency,
+        ...predictedLatency(table, costModel, allocation, predicted, latency.beforeMs),
+      };
+    }
   }
   return {
     model: result,

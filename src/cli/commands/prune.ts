@@ -139,6 +139,11 @@ export function pruneCommand(io: CliIO): Command {
       io.out(
         `latency target ${formatPercent(lat.goal)}: predicted ${formatPercent(lat.predictedRatio ?? 1)}, measured ${formatPercent(lat.ratio)} (${lat.attempts?.length ?? 1} cut${(lat.attempts?.length ?? 1) > 1 ? 's' : ''}; layer table ${lat.table?.source ?? 'measured'}: ${lat.table?.distinct ?? 0} shapes)`,
       );
+    const aware = result.allocation.latencyAware;
+    if (aware)
+      io.out(
+        `latency-aware cut (layer time per MAC weighed, w ${aware.weight}): predicted latency ${formatPercent(aware.predicted)} of the original, ${formatPercent(aware.predictedByScore)} by score alone${lat ? `; measured ${formatPercent(lat.ratio)}` : ''}`,
+      );
     if (lat?.goal !== undefined && !lat.met)
       io.err(
         `note: latency target ${formatPercent(lat.goal)} not met within ±3 %: measured ${formatPercent(lat.ratio)} (timings on a loaded machine vary; see the attempts in --json)`,
