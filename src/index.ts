@@ -7,6 +7,7 @@ export {
   allocate,
 } from './allocate/allocate.js';
 export type { Frozen } from './allocate/constraints.js';
+export type { LatencyAwareReport, LatencyPredictor } from './allocate/latency-aware.js';
 export { LatencyModel, type LatencyModelOptions } from './allocate/latency-model.js';
 export type { SensitivityCurves } from './allocate/sensitivity-curves.js';
 export type { TargetReport } from './allocate/target-search.js';

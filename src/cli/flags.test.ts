@@ -91,6 +91,7 @@ describe('flag tables', () => {
       calibrationSamples: 512,
       recover: 'none',
       normalize: 'max',
+      latencyAware: true,
     });
     // Left to a method: what it sets comes from it unless given.
     expect(
