@@ -48,6 +48,7 @@ import {
 } from './latency-target.js';
 import { type RecipeName, recipeNames, withRecipe } from './recipes.js';
 import {
+  checkRecoveryData,
   type FsmRecovery,
   type LeastSquaresRecovery,
   type RecoveryName,
@@ -161,6 +162,7 @@ export interface PruneResult {
 export async function pruneModel(model: Model, given: PruneOptions): Promise<PruneResult> {
   checkOptions('pruneModel', pruneOptionSchemas, given);
   const options = withRecipe(given);
+  checkRecoveryData(options.recover, options.calibration);
   const status = (text: string) => options.onEvent?.({ kind: 'status', text });
   const clock = () => performance.now() / 1000;
   const m = cloneModel(model);

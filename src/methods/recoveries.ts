@@ -78,14 +78,21 @@ export const recoveryNames = Object.keys(recoveries) as [RecoveryName, ...Recove
 
 const threadsOf = (t: number | undefined) => (t ? { threads: t } : {});
 
-function calibrationFor(method: string, r: RecoveryInput): { loader: BatchLoader; input: string } {
-  const input = r.original.graph.feedInputs[0]?.name;
-  if (!r.calibration || !input)
+/** Refuse a recovery that reads calibration data when there is none (before any work is done). */
+export function checkRecoveryData(method: RecoveryName, calibration: BatchLoader | undefined): void {
+  if ((method === 'bn' || method === 'ls') && !calibration)
     throw new PareError('PARE_CONFIG', `--recover ${method} needs calibration data (--calib SPEC)`, {
       ...(method === 'ls'
         ? { notes: ['a few hundred unlabeled training images are enough (--calib-samples, default 512)'] }
         : {}),
     });
+}
+
+function calibrationFor(method: 'bn' | 'ls', r: RecoveryInput): { loader: BatchLoader; input: string } {
+  checkRecoveryData(method, r.calibration);
+  const input = r.original.graph.feedInputs[0]?.name;
+  if (!r.calibration || !input)
+    throw new PareError('PARE_CONFIG', `--recover ${method}: the model has no graph input to feed`);
   return { loader: r.calibration, input };
 }
 
