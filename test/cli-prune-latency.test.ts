@@ -185,6 +185,12 @@ describe('pare prune: shapes, alignment and latency', () => {
     expect(plain.latency.predictedRatio).toBeUndefined();
     // The plain plan is the ladder's weight 0: the same MACs.
     expect(plain.after.macs / plain.before.macs).toBeCloseTo(aware.ladder[0].achieved, 9);
+    // A table that cannot be timed is a clear error that says how to do without it.
+    const bad = await cli('prune', model, '-o', join(dir, 'x.onnx'), ...args, '--ep', 'nope');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/timing the layers for a latency-aware MACs target: .*nope/);
+    expect(bad.err).toMatch(/--no-latency-aware cuts by score alone/);
+    expect(existsSync(join(dir, 'x.onnx'))).toBe(false);
   }, 120_000);
 
   it('--target latency=F cuts on the per-layer table, measures, reports predicted against measured, caches the table', async () => {

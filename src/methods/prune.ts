@@ -212,7 +212,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   let allocation: Allocation;
   let pruned: Graph;
   let latency: LatencyReport | undefined;
-  let awareTable: { table: LatencyModel; predicted: number } | undefined;
+  let aware: { table: LatencyModel; predicted: number } | undefined;
   const goal = options.target;
   if (goal.kind === 'latency' || goal.kind === 'latency-ms') {
     if (options.ga)
@@ -255,12 +255,11 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
       options.latency &&
       options.latencyAware !== false
     ) {
-      table = await latencyModel(costModel, roundTo, options.latency, options.onEvent);
+      table = await awareTable(costModel, roundTo, options.latency, options.onEvent);
       target = { ...target, latency: table };
     }
     ({ allocation, graph: pruned } = cut(target));
-    if (table && allocation.latencyAware)
-      awareTable = { table, predicted: allocation.latencyAware.predicted };
+    if (table && allocation.latencyAware) aware = { table, predicted: allocation.latencyAware.predicted };
     if (options.ga) ({ allocation, graph: pruned } = await gaCut(m, analysis, allocation, options, label));
   }
   const after = computeCosts(pruned);
@@ -302,8 +301,8 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   if (!latency && options.latency) {
     status('measuring latency (original and pruned, interleaved)');
     latency = await measurePair(original, runnable(result, options.declared), options.latency);
-    if (awareTable) {
-      const { table, predicted } = awareTable;
+    if (aware) {
+      const { table, predicted } = aware;
       latency = {
         ...latency,
         ...predictedLatency(table, costModel, allocation, predicted, latency.beforeMs),
@@ -329,6 +328,27 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
       recovery: tRecovery,
     },
   };
+}
+
+/** The per-layer table of a latency-aware MACs target; a failure says how to do without it. */
+async function awareTable(
+  costModel: CostModel,
+  roundTo: number,
+  latency: LatencyOptions,
+  onEvent: PruneOptions['onEvent'],
+): Promise<LatencyModel> {
+  try {
+    return await latencyModel(costModel, roundTo, latency, onEvent);
+  } catch (e) {
+    if (!(e instanceof PareError) || e.isInternal) throw e;
+    throw new PareError(e.code, `timing the layers for a latency-aware MACs target: ${e.message}`, {
+      ...(e.file ? { file: e.file } : {}),
+      ...(e.node ? { node: e.node } : {}),
+      ...(e.tensor ? { tensor: e.tensor } : {}),
+      notes: [...e.notes, '--no-latency-aware cuts by score alone without the table'],
+      cause: e,
+    });
+  }
 }
 
 /**
