@@ -37,6 +37,7 @@ export class Session {
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly label: string,
+    private readonly file: string | undefined,
   ) {
     this.inputNames = session.inputNames;
     this.outputNames = session.outputNames;
@@ -57,9 +58,9 @@ export class Session {
           : {}),
         ...(options.extra ?? {}),
       } as ort.InferenceSession.SessionOptions);
-      return new Session(s, label);
+      return new Session(s, label, model.path);
     } catch (cause) {
-      throw wrap(cause, label, 'creating the ONNX Runtime session');
+      throw wrap(cause, label, 'creating the ONNX Runtime session', model.path);
     }
   }
 
@@ -71,7 +72,7 @@ export class Session {
     try {
       result = fetches ? await this.session.run(ortFeeds, [...fetches]) : await this.session.run(ortFeeds);
     } catch (cause) {
-      throw wrap(cause, this.label, 'running the model');
+      throw wrap(cause, this.label, 'running the model', this.file);
     }
     const out: Record<string, HostTensor> = {};
     for (const [name, t] of Object.entries(result)) {
@@ -105,10 +106,11 @@ function toOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(type, d as never, [...t.dims]);
 }
 
-function wrap(cause: unknown, label: string, stage: string): PareError {
+/** `file` only for a model read from disk: a built one (a latency-table layer, a clone) has its label. */
+function wrap(cause: unknown, label: string, stage: string, file: string | undefined): PareError {
   const msg = cause instanceof Error ? cause.message : String(cause);
   return new PareError('PARE_RUNTIME', `ONNX Runtime failed while ${stage} for '${label}': ${msg}`, {
-    file: label,
+    ...(file ? { file } : {}),
     cause,
     notes: ['run `pare inspect` on the model to check it; re-run with --debug for the full trace'],
   });
