@@ -143,6 +143,42 @@ describe('pare compress (CLI)', () => {
     expect(r2.err).toMatch(/group-fisher/);
   });
 
+  it('--kd-alpha weighs the distillation term (recorded in the report); with --no-teacher it is refused', async () => {
+    const args = [
+      'compress',
+      model,
+      '--method',
+      'l1-oneshot',
+      '--target',
+      'macs=0.6',
+      '--data',
+      `npy:${dir}`,
+    ];
+    const common = ['--epochs', '1', '--batch', '16', '--json', '--no-latency', '--engine', 'standard'];
+    const losses: number[][] = [];
+    for (const alpha of ['0.25', '1']) {
+      const r = await cli(...args, '-o', join(dir, `kd-${alpha}.onnx`), ...common, '--kd-alpha', alpha);
+      expect(r.code).toBe(0);
+      const events = r.out.map((l) => JSON.parse(l));
+      expect(events.at(-1).report.recipe.train.distillation).toEqual({
+        alpha: Number(alpha),
+        temperature: 4,
+      });
+      losses.push(
+        events.filter((e) => e.kind === 'train' && e.event.kind === 'epoch').map((e) => e.event.trainLoss),
+      );
+    }
+    // The same seed and data: a different weight trains on a different loss.
+    expect(losses[0]!.length).toBeGreaterThan(0);
+    expect(losses[0]).not.toEqual(losses[1]);
+    const both = await cli(...args, '-o', join(dir, 'x.onnx'), '--kd-alpha', '0.5', '--no-teacher');
+    expect(both.code).toBe(1);
+    expect(both.err).toMatch(/--kd-alpha weighs the distillation that --no-teacher turns off/);
+    const bad = await cli(...args, '-o', join(dir, 'x.onnx'), '--kd-alpha', '1.5');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/--kd-alpha/);
+  }, 60_000);
+
   it('prune --criterion fisher and taylor read labelled calibration data', async () => {
     for (const criterion of ['taylor', 'fisher']) {
       const r = await cli(

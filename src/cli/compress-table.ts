@@ -44,6 +44,11 @@ export const compressFlags = {
     schema: fromText(numberIn(0)).optional(),
   },
   teacher: { flags: '--no-teacher', help: 'no distillation from the original model', schema: switchOff },
+  kdAlpha: {
+    flags: '--kd-alpha <a>',
+    help: 'weight of the distillation term, the labels get 1 − a (default: the recipe; docs/methods.md)',
+    schema: fromText(numberIn(0, 1)).optional(),
+  },
   cropPad: {
     flags: '--crop-pad <px>',
     help: 'pad-and-random-crop augmentation (default: the recipe)',

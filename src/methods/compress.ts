@@ -113,7 +113,7 @@ export async function compressModel(model: Model, o: CompressOptions): Promise<C
     r.gradients === 'training' && r.criteria.some((c) => criterionByName(c.name).needs === 'gradients')
       ? new TrainingGradients(trainable.graph, gradientChannelSets(trainable, analysis))
       : undefined;
-  const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher}`;
+  const run = `${modelFingerprint(original.graph)} ${r.name} ${o.target.kind}=${o.target.fraction} epochs=${epochs} round=${roundTo} seed=${seed} batch=${o.train.batchSize} teacher=${teacher ? `α${distillation.alpha},T${distillation.temperature}` : false}`;
 
   let state: Map<string, HostTensor> = initialState(tg);
   let kept = new Map<string, Int32Array>();

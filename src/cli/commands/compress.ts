@@ -39,7 +39,7 @@ export function compressCommand(io: CliIO): Command {
         opts.report ? { flag: '--report', path: opts.report } : undefined,
       ],
     );
-    const recipe = chooseRecipe(opts);
+    const recipe = withTrainFlags(chooseRecipe(opts), opts);
     const target = parseTarget({ target: opts.target, layerRatio: [], search: recipe.search });
     if (target.kind !== 'macs' && target.kind !== 'params')
       throw new PareError('PARE_CONFIG', '--target: expected macs=F or params=F');
@@ -65,7 +65,7 @@ export function compressCommand(io: CliIO): Command {
     try {
       result = await compressModel(model, {
         ...optionsOf(compressFlags, opts),
-        recipe: opts.lr !== undefined ? { ...recipe, train: { ...recipe.train, lr: opts.lr } } : recipe,
+        recipe,
         target,
         train: train.loader,
         calibration,
@@ -167,6 +167,24 @@ function chooseRecipe(opts: Pick<CompressFlagValues, 'method' | 'recipe'>): Comp
       notes: [`methods: ${compressMethodNames.join(', ')}`],
     });
   return compressRecipe(opts.method);
+}
+
+/** --lr and --kd-alpha over the recipe's training settings. */
+function withTrainFlags(
+  recipe: CompressRecipe,
+  opts: Pick<CompressFlagValues, 'lr' | 'kdAlpha' | 'teacher'>,
+): CompressRecipe {
+  if (opts.kdAlpha !== undefined && opts.teacher === false)
+    throw new PareError(
+      'PARE_CONFIG',
+      '--kd-alpha weighs the distillation that --no-teacher turns off: give one of them',
+    );
+  const distillation =
+    opts.kdAlpha === undefined
+      ? {}
+      : { distillation: { temperature: recipe.train.distillation?.temperature ?? 4, alpha: opts.kdAlpha } };
+  const lr = opts.lr === undefined ? {} : { lr: opts.lr };
+  return { ...recipe, train: { ...recipe.train, ...lr, ...distillation } };
 }
 
 /** NDJSON with --json; otherwise a progress bar on a TTY and one line per stage. */
