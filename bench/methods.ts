@@ -6,6 +6,7 @@
 // Run: nice -n 10 npx tsx bench/methods.ts [--model assets/demo/fmnist-resnet20.onnx]
 //      [--methods l1-oneshot,sfp,fpgm,mfp,pfgdf,group-fisher] [--seeds 0,1] [--train-images 4000]
 //      [--epochs 2] [--test-images 2000] [--target 0.5] [--threads 2] [--every-steps 4] [--prune-fraction F]
+//      [--kd-alpha A]
 
 import { parseArgs } from 'node:util';
 import { readPreprocess } from '../src/cli/data-options.js';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     'every-steps': { type: 'string', default: '4' },
     // Overrides every recipe's pruneFraction (e.g. 1: the soft methods' papers' cut, no fine-tuning after it).
     'prune-fraction': { type: 'string' },
+    // Overrides every recipe's distillation weight (the budget stays one for all).
+    'kd-alpha': { type: 'string' },
   },
 });
 const threads = Number(values.threads);
@@ -51,10 +54,23 @@ for (const seed of list(values.seeds).map(Number)) {
     const stepped = shipped.every.steps
       ? { ...shipped, every: { steps: Number(values['every-steps']) } }
       : shipped;
-    const recipe =
+    const fractioned =
       values['prune-fraction'] !== undefined
         ? { ...stepped, pruneFraction: Number(values['prune-fraction']) }
         : stepped;
+    const recipe =
+      values['kd-alpha'] !== undefined
+        ? {
+            ...fractioned,
+            train: {
+              ...fractioned.train,
+              distillation: {
+                temperature: fractioned.train.distillation?.temperature ?? 4,
+                alpha: Number(values['kd-alpha']),
+              },
+            },
+          }
+        : fractioned;
     const { r, seconds } = await compressOnSubset(model, recipe, subset, pre, {
       target: Number(values.target),
       epochs: Number(values.epochs),
@@ -72,6 +88,7 @@ for (const seed of list(values.seeds).map(Number)) {
       params: r.after.params / r.before.params,
       latencyMs: latency,
       latencyRatio: latency / baseLatency,
+      kdAlpha: recipe.train.distillation?.alpha ?? null,
       seconds,
       engine: r.engine,
       ...(r.dnnlFallback ? { dnnlFallback: r.dnnlFallback } : {}),
