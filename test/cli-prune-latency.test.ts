@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { pruneModel } from '../src/methods/prune.js';
 import { readModel } from '../src/onnx/read.js';
 import { writeModel } from '../src/onnx/write.js';
 import { nchwcBlock } from '../src/runtime/nchwc-block.js';
@@ -185,12 +186,21 @@ describe('pare prune: shapes, alignment and latency', () => {
     expect(plain.latency.predictedRatio).toBeUndefined();
     // The plain plan is the ladder's weight 0: the same MACs.
     expect(plain.after.macs / plain.before.macs).toBeCloseTo(aware.ladder[0].achieved, 9);
-    // A table that cannot be timed is a clear error that says how to do without it.
+    // An execution provider this ORT does not know is refused before any work, with the known ones.
     const bad = await cli('prune', model, '-o', join(dir, 'x.onnx'), ...args, '--ep', 'nope');
     expect(bad.code).toBe(1);
-    expect(bad.err).toMatch(/timing the layers for a latency-aware MACs target: .*nope/);
-    expect(bad.err).toMatch(/--no-latency-aware cuts by score alone/);
+    expect(bad.err).toMatch(/execution provider 'nope' is not one this ONNX Runtime knows/);
+    expect(bad.err).toMatch(/known: cpu/);
     expect(existsSync(join(dir, 'x.onnx'))).toBe(false);
+    // A table that cannot be timed (the library takes any provider name) says how to do without it.
+    const table = pruneModel(readModel(model), {
+      target: { kind: 'macs', fraction: 0.5 },
+      latency: { providers: ['nope'], threads: 1 },
+    });
+    await expect(table).rejects.toThrow(/timing the layers for a latency-aware MACs target: .*nope/);
+    await expect(table).rejects.toMatchObject({
+      notes: expect.arrayContaining([expect.stringMatching(/--no-latency-aware/)]),
+    });
   }, 120_000);
 
   it('--target latency=F cuts on the per-layer table, measures, reports predicted against measured, caches the table', async () => {

@@ -106,6 +106,18 @@ function toOrt(t: HostTensor): ort.Tensor {
   return new ort.Tensor(type, d as never, [...t.dims]);
 }
 
+/** Refuse an execution provider this ONNX Runtime build does not know, before any work is done. */
+export function checkProviders(providers: readonly string[]): void {
+  const known = ort.listSupportedBackends();
+  for (const p of providers)
+    if (!known.some((b) => b.name === p))
+      throw new PareError('PARE_CONFIG', `execution provider '${p}' is not one this ONNX Runtime knows`, {
+        notes: [
+          `known: ${known.map((b) => (b.bundled ? b.name : `${b.name} (needs its own libraries)`)).join(', ')}`,
+        ],
+      });
+}
+
 /** `file` only for a model read from disk: a built one (a latency-table layer, a clone) has its label. */
 function wrap(cause: unknown, label: string, stage: string, file: string | undefined): PareError {
   const msg = cause instanceof Error ? cause.message : String(cause);

@@ -7,6 +7,7 @@ import type { Model } from '../../ir/model.js';
 import { type PruneResult, pruneModel } from '../../methods/prune.js';
 import { withRecipe } from '../../methods/recipes.js';
 import { writeModel } from '../../onnx/write.js';
+import { checkProviders } from '../../runtime/session.js';
 import { describeVerification } from '../../surgery/verify.js';
 import { evaluateModel } from '../../train/evaluate.js';
 import { PareError } from '../../util/errors.js';
@@ -59,6 +60,7 @@ export function pruneCommand(io: CliIO): Command {
     const target = withSensitivity(parseTarget(opts), opts);
     if ((target.kind === 'latency' || target.kind === 'latency-ms') && !opts.latency)
       throw new PareError('PARE_CONFIG', `--target ${opts.target} measures latency: drop --no-latency`);
+    if (opts.latency) checkProviders([opts.ep]);
     for (const note of checkPruneFlags(opts, model)) io.err(note);
     const threads = opts.threads;
     const samples = given('calibSamples') ? opts.calibSamples : undefined;
