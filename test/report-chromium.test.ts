@@ -55,6 +55,9 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless chromium${reason}`, () => {
       executablePath: CHROMIUM!,
       // Root in CI containers has no user namespace for chromium's sandbox.
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
+      // Starting chromium beside the suite's other workers on 2 cores once took over puppeteer's
+      // default 30 s (CI, 2026-12-03); the checks below are unchanged.
+      timeout: 120_000,
     });
     page = await browser.newPage();
     page.on('console', (m) => {
@@ -69,7 +72,7 @@ describe.skipIf(!CHROMIUM)(`HTML report in headless chromium${reason}`, () => {
     });
     await page.setViewport({ width: 1200, height: 900 });
     await page.goto(self, { waitUntil: 'load' });
-  }, 60_000);
+  }, 180_000);
 
   afterAll(async () => {
     await browser?.close();
