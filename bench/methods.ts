@@ -10,6 +10,7 @@
 
 import { parseArgs } from 'node:util';
 import { readPreprocess } from '../src/cli/data-options.js';
+import { withDistillationAlpha } from '../src/methods/compress-recipe.js';
 import { compressRecipe } from '../src/methods/compress-recipes.js';
 import { readModel } from '../src/onnx/read.js';
 import { measureLatency } from '../src/runtime/latency.js';
@@ -60,16 +61,7 @@ for (const seed of list(values.seeds).map(Number)) {
         : stepped;
     const recipe =
       values['kd-alpha'] !== undefined
-        ? {
-            ...fractioned,
-            train: {
-              ...fractioned.train,
-              distillation: {
-                temperature: fractioned.train.distillation?.temperature ?? 4,
-                alpha: Number(values['kd-alpha']),
-              },
-            },
-          }
+        ? withDistillationAlpha(fractioned, Number(values['kd-alpha']))
         : fractioned;
     const { r, seconds } = await compressOnSubset(model, recipe, subset, pre, {
       target: Number(values.target),

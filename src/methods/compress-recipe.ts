@@ -168,6 +168,12 @@ export const recipeSchema = z.strictObject({
 export type CompressRecipe = z.output<typeof recipeSchema>;
 export type CompressRecipeInput = z.input<typeof recipeSchema>;
 
+/** The recipe with its distillation weighted `alpha` (its temperature kept, or the default 4). */
+export function withDistillationAlpha(recipe: CompressRecipe, alpha: number): CompressRecipe {
+  const temperature = recipe.train.distillation?.temperature ?? 4;
+  return { ...recipe, train: { ...recipe.train, distillation: { alpha, temperature } } };
+}
+
 /** Validate a parsed recipe; errors name the dotted path of each bad field. */
 export function parseRecipe(data: unknown, source: string): CompressRecipe {
   const r = recipeSchema.safeParse(data);

@@ -212,7 +212,8 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   let allocation: Allocation;
   let pruned: Graph;
   let latency: LatencyReport | undefined;
-  let aware: { table: LatencyModel; predicted: number } | undefined;
+  // The per-layer table a latency-aware MACs target was cut on (its prediction goes in the report).
+  let awareTable: LatencyModel | undefined;
   const goal = options.target;
   if (goal.kind === 'latency' || goal.kind === 'latency-ms') {
     if (options.ga)
@@ -248,18 +249,16 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
       }
       target = { kind: 'criterion', keep: importance.suggestedKeep };
     } else target = goal;
-    let table: LatencyModel | undefined;
     if (
       target.kind === 'macs' &&
       (target.search ?? 'global') === 'global' &&
       options.latency &&
       options.latencyAware !== false
     ) {
-      table = await awareTable(costModel, roundTo, options.latency, options.onEvent);
-      target = { ...target, latency: table };
+      awareTable = await latencyTable(costModel, roundTo, options.latency, options.onEvent);
+      target = { ...target, latency: awareTable };
     }
     ({ allocation, graph: pruned } = cut(target));
-    if (table && allocation.latencyAware) aware = { table, predicted: allocation.latencyAware.predicted };
     if (options.ga) ({ allocation, graph: pruned } = await gaCut(m, analysis, allocation, options, label));
   }
   const after = computeCosts(pruned);
@@ -301,13 +300,12 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
   if (!latency && options.latency) {
     status('measuring latency (original and pruned, interleaved)');
     latency = await measurePair(original, runnable(result, options.declared), options.latency);
-    if (aware) {
-      const { table, predicted } = aware;
+    const aware = allocation.latencyAware;
+    if (awareTable && aware)
       latency = {
         ...latency,
-        ...predictedLatency(table, costModel, allocation, predicted, latency.beforeMs),
+        ...predictedLatency(awareTable, costModel, allocation, aware.predicted, latency.beforeMs),
       };
-    }
   }
   return {
     model: result,
@@ -331,7 +329,7 @@ export async function pruneModel(model: Model, given: PruneOptions): Promise<Pru
 }
 
 /** The per-layer table of a latency-aware MACs target; a failure says how to do without it. */
-async function awareTable(
+async function latencyTable(
   costModel: CostModel,
   roundTo: number,
   latency: LatencyOptions,

@@ -5,7 +5,7 @@
 import { Command } from 'commander';
 import { writePlan } from '../../analysis/plan.js';
 import { compressModel } from '../../methods/compress.js';
-import { type CompressRecipe, readRecipe } from '../../methods/compress-recipe.js';
+import { type CompressRecipe, readRecipe, withDistillationAlpha } from '../../methods/compress-recipe.js';
 import { compressMethodNames, compressRecipe } from '../../methods/compress-recipes.js';
 import type { CompressEvent, CompressResult } from '../../methods/compress-types.js';
 import { measurePair } from '../../methods/latency-target.js';
@@ -179,12 +179,8 @@ function withTrainFlags(
       'PARE_CONFIG',
       '--kd-alpha weighs the distillation that --no-teacher turns off: give one of them',
     );
-  const distillation =
-    opts.kdAlpha === undefined
-      ? {}
-      : { distillation: { temperature: recipe.train.distillation?.temperature ?? 4, alpha: opts.kdAlpha } };
-  const lr = opts.lr === undefined ? {} : { lr: opts.lr };
-  return { ...recipe, train: { ...recipe.train, ...lr, ...distillation } };
+  const weighed = opts.kdAlpha === undefined ? recipe : withDistillationAlpha(recipe, opts.kdAlpha);
+  return opts.lr === undefined ? weighed : { ...weighed, train: { ...weighed.train, lr: opts.lr } };
 }
 
 /** NDJSON with --json; otherwise a progress bar on a TTY and one line per stage. */
